@@ -1,0 +1,52 @@
+# bilateral: `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+ARGS   ?=
+
+.PHONY: help report test lab params lint benchmark clean distclean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}'
+	@echo "  Pass options to the build with ARGS, e.g. make report ARGS='-p milestone_busd 350'"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+report: $(VENV)/.installed ## Set up .venv when needed and build every report into reports/
+	$(BIN)/bilateral build $(ARGS)
+
+test: $(VENV)/.installed-test ## Set up .venv with the test extras and run the tests
+	$(BIN)/python -m pytest $(ARGS)
+
+lab: $(VENV)/.installed ## Open the notebooks in JupyterLab (bilateral importable)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ARGS)
+
+params: $(VENV)/.installed ## List every notebook's parameters with type, default and help
+	$(BIN)/bilateral params
+
+lint: $(VENV)/.installed-test ## Run ruff on the code
+	$(BIN)/ruff check src tests benchmarks
+
+benchmark: $(VENV)/.installed-test ## Time bilateral against the plain papermill + nbconvert chain
+	$(BIN)/python benchmarks/bench_build.py $(ARGS)
+
+clean: ## Remove built reports and caches (keeps .venv)
+	rm -rf reports/* .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
+
+distclean: clean ## Also remove .venv
+	rm -rf $(VENV)

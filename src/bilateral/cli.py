@@ -1,0 +1,195 @@
+"""The ``bilateral`` command: argument parsing, progress and exit codes, nothing else.
+
+Exit codes: 0 ok; 1 a notebook failed; 2 bad input (data, parameters, usage);
+130 interrupted. Every error is one line on stderr, without a traceback
+(``--debug`` shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import __version__, paths
+
+EXIT_OK, EXIT_NOTEBOOK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+EPILOG = """exit codes: 0 ok; 1 a notebook failed; 2 bad input (data, parameters, usage);
+130 interrupted. Errors are one line on stderr."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message):
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        sys.exit(EXIT_INPUT)
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    return tuple(f.strip().lower() for f in text.split(",") if f.strip())
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="bilateral", description="Build and inspect the bilateral reports: "
+                "parameterized notebooks executed with papermill, rendered to HTML and PDF.",
+                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"bilateral {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    b = sub.add_parser(
+        "build", help="execute notebooks and render their reports",
+        description="Execute notebooks with papermill and render each to reports/<name>."
+        "{ipynb,html,pdf}. Only targets whose inputs changed are rebuilt.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    b.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                   help="notebook names or paths (default: every notebook in notebooks/)")
+    b.add_argument("-p", "--parameters", nargs=2, action="append", default=[],
+                   metavar=("NAME", "VALUE"), help="set a parameter, as with papermill "
+                   "(repeatable; converted to the type the notebook declares)")
+    b.add_argument("-f", "--parameters-file", action="append", default=[], metavar="FILE",
+                   help="YAML mapping of parameter values (repeatable; -p wins)")
+    b.add_argument("--scenario", action="append", default=[], metavar="NAME",
+                   help="build the parameter set params/NAME.yaml into reports/NAME/ "
+                   "(repeatable)")
+    b.add_argument("--all-scenarios", action="store_true",
+                   help="build every scenario in params/")
+    b.add_argument("--data", type=Path, default=paths.DATA, metavar="DIR",
+                   help="data folder (default: data/)")
+    b.add_argument("--out", type=Path, default=paths.REPORTS, metavar="DIR",
+                   help="output folder (default: reports/)")
+    b.add_argument("--formats", type=_formats, default=("html", "pdf"), metavar="LIST",
+                   help="comma-separated: html, pdf (default: html,pdf)")
+    b.add_argument("--timeout", type=int, default=600, metavar="SECONDS",
+                   help="longest a single cell may run (default: 600)")
+    b.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="notebooks built at once, in separate processes (default: cores)")
+    b.add_argument("--force", action="store_true", help="rebuild even what is up to date")
+    b.add_argument("--dry-run", action="store_true",
+                   help="say what would be built and why; build nothing")
+    b.add_argument("--show-code", action="store_true", help="include code cells in the reports")
+    b.add_argument("--paper", default="a4", choices=["a4", "letter"],
+                   help="PDF page size (default: a4)")
+    b.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, metavar="DIR",
+                   help="where notebook names are looked up (default: notebooks/)")
+    b.add_argument("--params-dir", type=Path, default=paths.PARAMS, metavar="DIR",
+                   help="where scenarios are looked up (default: params/)")
+    b.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    b.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+
+    q = sub.add_parser("params", help="list each notebook's parameters",
+                       description="List each notebook's parameters: name, type, default, help.")
+    q.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                   help="notebook names or paths (default: every notebook in notebooks/)")
+    q.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, metavar="DIR",
+                   help="where notebook names are looked up (default: notebooks/)")
+    q.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    return p
+
+
+class Progress:
+    """One line per step; on a terminal, a line per target that updates in place."""
+
+    def __init__(self, quiet: bool, stream=None):
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.tty = self.stream.isatty() and os.environ.get("TERM") != "dumb"
+        self.rows: dict[str, str] = {}
+
+    def __call__(self, key: str, state: str, detail: str) -> None:
+        if self.quiet and state != "failed":
+            return
+        if state == "failed":
+            return  # failures are printed once, at the end, by main()
+        line = f"{key}: {state}" + (f" ({detail})" if detail else "")
+        if not self.tty:
+            self.stream.write(f"bilateral: {line}\n")
+            self.stream.flush()
+            return
+        self._draw(key, state, detail)
+
+    def _draw(self, key: str, state: str, detail: str) -> None:
+        marks = {"queued": "·", "running": "▶", "published": "✔", "up to date": "=",
+                 "would build": "?"}
+        if self.rows:
+            self.stream.write(f"\x1b[{len(self.rows)}F")
+        self.rows[key] = f"{marks.get(state, ' ')} {key:<28} {state}" + (
+            f"  {detail}" if detail else "")
+        for row in self.rows.values():
+            self.stream.write(f"\x1b[2K{row[:max(20, _width() - 1)]}\n")
+        self.stream.flush()
+
+
+def _width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 20)).columns
+
+
+def _cmd_params(args) -> int:
+    from .build import _resolve_notebook, _shown, notebook_names
+    from .params import declared, read_notebook
+
+    names = args.notebooks or notebook_names(args.notebooks_dir)
+    for n in names:
+        name, path = _resolve_notebook(n, args.notebooks_dir)
+        ps = declared(read_notebook(path, _shown(path)), _shown(path))
+        print(f"{name} ({_shown(path)})")
+        for p in ps.values():
+            print(f"  {p.name:<22} {p.type:<12} default {p.default!r}")
+            if p.help:
+                print(f"  {'':<22} {p.help}")
+    return EXIT_OK
+
+
+def _cmd_build(args) -> int:
+    from .build import Options, build
+
+    opts = Options(
+        notebooks=args.notebooks, parameters=[tuple(x) for x in args.parameters],
+        parameter_files=args.parameters_file, scenarios=args.scenario,
+        all_scenarios=args.all_scenarios, data_dir=args.data, out_dir=args.out,
+        formats=args.formats, timeout=args.timeout, jobs=args.jobs, force=args.force,
+        dry_run=args.dry_run, show_code=args.show_code, paper=args.paper,
+        notebooks_dir=args.notebooks_dir, params_dir=args.params_dir)
+    outcomes = build(opts, Progress(args.quiet))
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        sys.stderr.write(f"bilateral: {o.error}\n")
+    if failed:
+        return EXIT_NOTEBOOK
+    if not args.quiet and not args.dry_run:
+        built = sum(1 for o in outcomes if not o.skipped)
+        sys.stderr.write(f"bilateral: {built} built, {len(outcomes) - built} up to date\n")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``bilateral`` console script."""
+    args = parser().parse_args(argv)
+    from .errors import BilateralError
+
+    try:
+        if args.command == "params":
+            return _cmd_params(args)
+        return _cmd_build(args)
+    except BilateralError as exc:
+        sys.stderr.write(f"bilateral: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("bilateral: interrupted; no partial file was published\n")
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if args.debug:
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        sys.stderr.write(f"bilateral: unexpected {type(exc).__name__}: {first} "
+                         "(run again with --debug for the traceback)\n")
+        return EXIT_NOTEBOOK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

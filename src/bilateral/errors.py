@@ -1,0 +1,130 @@
+"""Exception classes with the fields a user needs to fix the problem.
+
+The command line turns each into one line and an exit code (see ``cli``):
+``InputError`` and its subclasses exit 2, ``NotebookError`` exits 1.
+"""
+
+from __future__ import annotations
+
+
+class BilateralError(Exception):
+    """Base class of every error this package raises on purpose.
+
+    Subclasses keep their constructor's arguments so that an error raised in a
+    worker process crosses back to the parent intact (pickling).
+    """
+
+    exit_code = 1
+
+    def __reduce__(self):
+        return (_rebuild, (self.__class__, self.__dict__.copy(), str(self)))
+
+
+def _rebuild(cls, state, message):
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
+
+
+class InputError(BilateralError):
+    """Bad input: data, parameters or usage. Exit code 2."""
+
+    exit_code = 2
+
+
+class DataError(InputError):
+    """A data file that does not pass validation.
+
+    Parameters
+    ----------
+    file : str
+        The file, as the user named it (relative where possible).
+    why : str
+        What is wrong, in words.
+    row : int, optional
+        The line number in the file (the header is line 1).
+    column : str, optional
+        The column name.
+    """
+
+    def __init__(self, file: str, why: str, row: int | None = None, column: str | None = None):
+        self.file, self.why, self.row, self.column = str(file), why, row, column
+        where = self.file
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column {column!r}"
+        super().__init__(f"{where}: {why}")
+
+
+class ParameterError(InputError):
+    """A parameter (or parameter file) that is unknown or does not convert.
+
+    Parameters
+    ----------
+    name : str
+        The parameter name, or the parameter file's path.
+    why : str
+        What was expected.
+    notebook : str, optional
+        The notebook the parameter was meant for.
+    is_file : bool
+        True when ``name`` is a parameter file rather than a parameter.
+    """
+
+    def __init__(self, name: str, why: str, notebook: str | None = None, is_file: bool = False):
+        self.name, self.why, self.notebook, self.is_file = name, why, notebook, is_file
+        where = name if is_file else f"parameter {name!r}"
+        if notebook:
+            where += f" of {notebook}"
+        super().__init__(f"{where}: {why}")
+
+
+class NotebookSourceError(InputError):
+    """A notebook that cannot be used: missing, not JSON, or no ``parameters`` cell."""
+
+    def __init__(self, notebook: str, why: str):
+        self.notebook, self.why = notebook, why
+        super().__init__(f"{notebook}: {why}")
+
+
+class UsageError(InputError):
+    """A command line that does not make sense (unknown notebook, bad option value)."""
+
+
+class PrerequisiteError(InputError):
+    """Something the machine lacks, with the package that provides it."""
+
+
+class BuildLockedError(InputError):
+    """Another build holds the output folder."""
+
+
+class NotebookError(BilateralError):
+    """A notebook that failed while it ran.
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's name.
+    cell : int or None
+        The 1-based number of the code cell that failed, counting every cell.
+    ename, evalue : str
+        The exception's class name and message.
+    kept : str, optional
+        Where the failed executed notebook was written.
+    """
+
+    exit_code = 1
+
+    def __init__(self, notebook: str, cell: int | None, ename: str, evalue: str,
+                 kept: str | None = None):
+        self.notebook, self.cell, self.ename, self.evalue, self.kept = (
+            notebook, cell, ename, evalue, kept)
+        where = f"{notebook}, cell {cell}" if cell is not None else notebook
+        first_line = (evalue or "").strip().splitlines()[0] if (evalue or "").strip() else ""
+        msg = f"{where}: {ename}: {first_line}" if first_line else f"{where}: {ename}"
+        if kept:
+            msg += f" (executed notebook kept at {kept})"
+        super().__init__(msg)

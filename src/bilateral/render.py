@@ -1,0 +1,149 @@
+"""Render executed notebooks to one self-contained HTML file and a paged PDF.
+
+Both formats come from the same template (``templates/bilateral``) and the same
+CSS. The PDF is the HTML laid out by WeasyPrint: no LaTeX, no browser. Both
+exporters are registered under the ``nbconvert.exporters`` entry point, so
+``jupyter nbconvert --to bilateral_pdf notebook.ipynb`` works too.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+from pathlib import Path
+
+from nbconvert.exporters import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool, Unicode
+
+from . import __version__
+from .errors import PrerequisiteError
+
+TEMPLATES = Path(str(files("bilateral") / "templates"))
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+TOC_MIN_PAGES = 3
+"""A table of contents is added to a PDF that would otherwise run to this many pages."""
+
+
+class SectionAnchors(Preprocessor):
+    """Give each ``##`` heading of a markdown cell an anchor and list them for the contents."""
+
+    def preprocess(self, nb, resources):
+        toc = []
+        for cell in nb.cells:
+            if cell.cell_type != "markdown":
+                continue
+            m = re.match(r"^##\s+(.+)$", cell.source.strip().splitlines()[0] if cell.source
+                         else "")
+            if m:
+                anchor = f"section-{len(toc) + 1}"
+                cell.metadata["bilateral_anchor"] = anchor
+                toc.append((anchor, m.group(1).strip()))
+        info = resources.setdefault("bilateral", {})
+        info["sections"] = toc
+        info["toc"] = toc if info.get("toc_wanted") else []
+        return nb, resources
+
+
+def _css(show_code: bool) -> str:
+    css = (TEMPLATES / "bilateral" / "report.css").read_text(encoding="utf-8")
+    if show_code:
+        from pygments.formatters import HtmlFormatter
+
+        css += "\n" + HtmlFormatter(style="default").get_style_defs(".highlight")
+    return css
+
+
+class ReportHTMLExporter(HTMLExporter):
+    """The report as one HTML file: code hidden unless ``show_code``; nothing from the network."""
+
+    export_from_notebook = "bilateral report (HTML)"
+    show_code = Bool(False, help="Show the code cells' source.").tag(config=True)
+    paper = Unicode("a4", help="Page size of the PDF and of printing: a4 or letter.").tag(
+        config=True)
+    toc = Bool(True, help="Add a table of contents after the title block.").tag(config=True)
+    report_date = Unicode("", help="Date written into the document's metadata (YYYY-MM-DD); "
+                          "from the inputs, never the clock.").tag(config=True)
+    author = Unicode("bilateral").tag(config=True)
+
+    def __init__(self, **kw):
+        kw.setdefault("template_name", "bilateral")
+        kw.setdefault("template_file", "index.html.j2")
+        kw.setdefault("extra_template_basedirs", [str(TEMPLATES)])
+        super().__init__(**kw)
+        self.register_preprocessor(SectionAnchors, enabled=True)
+
+    def _init_resources(self, resources):
+        resources = super()._init_resources(resources)
+        if self.paper.lower() not in PAPER_SIZES:
+            raise ValueError(f"paper must be one of {', '.join(PAPER_SIZES)}, got {self.paper!r}")
+        self.exclude_input = not self.show_code
+        self.exclude_input_prompt = True
+        self.exclude_output_prompt = True
+        resources["bilateral"] = {
+            "css": _css(self.show_code), "paper": PAPER_SIZES[self.paper.lower()],
+            "version": __version__, "date": self.report_date, "author": self.author,
+            "language": "en", "toc_wanted": self.toc,
+        }
+        return resources
+
+
+def _weasyprint():
+    try:
+        import weasyprint
+    except OSError as exc:  # Pango or its friends cannot be loaded
+        raise PrerequisiteError(
+            f"the PDF engine WeasyPrint cannot load its system libraries ({exc}); install "
+            "Pango ≥ 1.44 (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0), "
+            "or build with --formats html") from None
+    return weasyprint
+
+
+def _offline_fetcher(weasyprint):
+    """A URL fetcher that serves ``data:`` URLs and refuses everything else."""
+    try:
+        from weasyprint.urls import URLFetcher
+    except ImportError:  # WeasyPrint < 68
+        def fetch(url, *args, **kw):
+            if not url.startswith("data:"):
+                raise ValueError(f"offline build: refusing to fetch {url}")
+            return weasyprint.default_url_fetcher(url, *args, **kw)
+        return fetch
+    return URLFetcher(allowed_protocols=["data"], fail_on_errors=True)
+
+
+def html_to_pdf(html: str) -> tuple[bytes, int]:
+    """Lay out ``html`` with WeasyPrint; return the PDF bytes and the page count."""
+    weasyprint = _weasyprint()
+    doc = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher(weasyprint),
+                          base_url=".").render()
+    return doc.write_pdf(), len(doc.pages)
+
+
+class WeasyPDFExporter(ReportHTMLExporter):
+    """The report as a paged PDF, laid out by WeasyPrint from the report's HTML.
+
+    The contents list is added only when the document runs to ``TOC_MIN_PAGES`` pages.
+    """
+
+    export_from_notebook = "bilateral report (PDF)"
+    output_mimetype = "application/pdf"
+
+    def _file_extension_default(self):
+        return ".pdf"
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        wanted = self.toc
+        self.toc = False
+        try:
+            html, out_resources = super().from_notebook_node(nb, dict(resources or {}), **kw)
+            pdf, pages = html_to_pdf(html)
+            if wanted and pages >= TOC_MIN_PAGES:
+                self.toc = True
+                html, out_resources = super().from_notebook_node(nb, dict(resources or {}), **kw)
+                pdf, pages = html_to_pdf(html)
+        finally:
+            self.toc = wanted
+        out_resources["bilateral"]["pages"] = pages
+        out_resources["output_extension"] = ".pdf"
+        return pdf, out_resources

@@ -1,0 +1,96 @@
+"""The tourism analysis: growth 2022→2023 and who the visitors were, from a Dataset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import metrics as m
+from .figures import Dataset, Figure
+from .metrics import Interval
+
+
+@dataclass(frozen=True)
+class Growth:
+    """Visitors in two years, with growth and multiple over the printed-precision intervals."""
+
+    before: Figure
+    after: Figure
+    growth_pct: Interval
+    multiple: Interval
+    threshold: float
+
+    @property
+    def above_threshold_surely(self) -> bool:
+        """Every pair of values that rounds to the printed ones gives more than ``threshold``×."""
+        return self.multiple.lo > self.threshold
+
+    @property
+    def above_threshold_at_point(self) -> bool:
+        return self.multiple.point > self.threshold
+
+
+def growth(ds: Dataset, before_id: str = "visitors_2022", after_id: str = "visitors_2023",
+           threshold: float = 3.0) -> Growth:
+    """Growth and multiple from ``before_id`` to ``after_id``, checked against ``threshold``."""
+    b, a = ds[before_id], ds[after_id]
+    bi, ai = m.printed(b.value, b.decimals), m.printed(a.value, a.decimals)
+    return Growth(b, a, m.growth_pct_interval(ai, bi), m.multiple_interval(ai, bi), threshold)
+
+
+def coarsest_rounding_keeping(after: float, before: Interval, threshold: float) -> int:
+    """The coarsest rounding of ``after`` (as a power of ten) that still keeps the multiple
+    above ``threshold`` for every value it could stand for.
+
+    Returns the negative ``decimals`` value: -3 means "to the nearest thousand" is safe.
+    """
+    safe = 0
+    for d in range(0, -10, -1):
+        lo = after - 0.5 * 10.0 ** (-d)
+        if lo <= 0 or m.multiple(lo, before.hi) <= threshold:
+            break
+        safe = d
+    return safe
+
+
+@dataclass(frozen=True)
+class MajorityCheck:
+    """What "the majority being Chinese tourists" would take, and what the records say."""
+
+    article_total: Figure
+    needed_for_majority: float
+    border_total: Figure
+    border_china: Figure
+    share_of_border_total: Interval
+    share_of_article_total: Interval
+    largest_other: Figure
+    china_is_largest: bool
+    other_totals: list[Figure]
+
+    @property
+    def any_majority(self) -> bool:
+        """Could the border count be a majority of either total, at any rounding?"""
+        return self.share_of_border_total.hi > 50 or self.share_of_article_total.hi > 50
+
+
+def majority(ds: Dataset) -> MajorityCheck:
+    """Check the "majority Chinese" claim against the border service's counts by country."""
+    total = ds["visitors_2023"]
+    border_total = ds["fsb_tourist_entries_2023"]
+    china = ds["fsb_tourist_entries_china_2023"]
+    others = [f for f in ds.series("fsb_tourist_entries_") if f.period.year == 2023
+              and f.id not in (border_total.id, china.id)]
+    largest_other = max(others, key=lambda f: f.value)
+    ci = m.printed(china.value, china.decimals)
+    return MajorityCheck(
+        article_total=total,
+        needed_for_majority=total.value / 2,
+        border_total=border_total,
+        border_china=china,
+        share_of_border_total=m.share_pct_interval(
+            ci, m.printed(border_total.value, border_total.decimals)),
+        share_of_article_total=m.share_pct_interval(ci, m.printed(total.value, total.decimals)),
+        largest_other=largest_other,
+        china_is_largest=china.value > largest_other.value,
+        other_totals=[ds[i] for i in ("rst_foreign_tourists_2023", "fsb_tourist_entries_2023",
+                                      "ator_foreign_tourists_2023")],
+    )

@@ -1,0 +1,172 @@
+"""The trade analysis: the year, the quarter and the scenarios, computed from a Dataset.
+
+Each function returns plain data (dataclasses of numbers and intervals); the
+notebook formats it and ``claims`` judges the article by it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import metrics as m
+from .figures import Dataset, Figure
+from .metrics import Interval
+
+ANNUAL_PREFIX = "gacc_trade_"
+REPORTED_YOY_PREFIX = "gacc_yoy_"
+
+
+def _annual_totals(ds: Dataset) -> dict[int, Figure]:
+    return {f.period.year: f for f in ds.series(ANNUAL_PREFIX) if f.period.kind == "year"}
+
+
+def _reported_yoy(ds: Dataset) -> dict[int, Figure]:
+    return {f.period.year: f for f in ds.series(REPORTED_YOY_PREFIX) if f.period.kind == "year"}
+
+
+@dataclass(frozen=True)
+class YearRow:
+    """One year of China's customs totals, with growth recomputed and as reported."""
+
+    year: int
+    total: Figure
+    recomputed_yoy: float | None
+    reported_yoy: Figure | None
+
+    @property
+    def gap_pts(self) -> float | None:
+        """Reported minus recomputed growth, in percentage points."""
+        if self.recomputed_yoy is None or self.reported_yoy is None:
+            return None
+        return self.reported_yoy.value - self.recomputed_yoy
+
+
+def annual(ds: Dataset) -> list[YearRow]:
+    """Every year of the customs series; growth is recomputed only over consecutive years."""
+    totals, reported = _annual_totals(ds), _reported_yoy(ds)
+    rows = []
+    for year in sorted(totals):
+        prev = totals.get(year - 1)
+        recomputed = m.growth_pct(totals[year].value, prev.value) if prev else None
+        rows.append(YearRow(year, totals[year], recomputed, reported.get(year)))
+    return rows
+
+
+@dataclass(frozen=True)
+class RecordCheck:
+    year: int
+    value: float
+    highest_before: float
+    highest_before_year: int
+    missing_years: list[int]
+    is_record: bool
+
+
+def record_check(ds: Dataset, year: int) -> RecordCheck:
+    """Is ``year``'s customs total above every earlier year in the series?"""
+    totals = _annual_totals(ds)
+    if year not in totals:
+        raise ValueError(f"no customs total for {year} in the data")
+    before = {y: f.value for y, f in totals.items() if y < year}
+    if not before:
+        raise ValueError(f"no customs total before {year} to compare with")
+    best_year = max(before, key=before.get)
+    missing = [y for y in range(min(totals), year) if y not in totals]
+    return RecordCheck(year, totals[year].value, before[best_year], best_year, missing,
+                       totals[year].value > before[best_year])
+
+
+def cagr(ds: Dataset, first_year: int, last_year: int) -> Interval:
+    """CAGR of the customs totals between two years, with the rounding interval."""
+    totals = _annual_totals(ds)
+    for y in (first_year, last_year):
+        if y not in totals:
+            raise ValueError(f"no customs total for {y} in the data")
+    a, b = totals[first_year], totals[last_year]
+    return m.cagr_pct_interval(m.printed(a.value, a.decimals), m.printed(b.value, b.decimals),
+                               last_year - first_year)
+
+
+@dataclass(frozen=True)
+class QuarterAnalysis:
+    """What the article's Q1 2024 figures imply, beside the official record."""
+
+    q1_2024: Interval
+    growth_reported: Interval
+    implied_q1_2023: Interval
+    first_reported_q1_2023: float
+    growth_vs_first_reported: Interval
+    first_reported_in_implied: bool
+    revision: Interval
+    total_2023: Interval
+    share_of_2023: Interval
+    run_rate: Interval
+    run_rate_vs_2023: Interval
+    full_year_if_share_held: Interval
+    actual_2024: float | None
+    actual_vs_share_projection_pct: float | None
+    actual_2024_growth: float | None
+
+
+def quarter(ds: Dataset) -> QuarterAnalysis:
+    """The Q1 2024 analysis from the article's figures and the customs record."""
+    q1 = ds["trade_2024q1"]
+    g = ds["trade_2024q1_yoy"]
+    y23 = ds["trade_2023"]
+    first = ds["gacc_trade_2023q1"]
+    q1_iv = m.printed(q1.value, q1.decimals)
+    g_iv = m.printed(g.value, g.decimals)
+    implied = m.implied_prior_interval(q1_iv, g_iv)
+    first_iv = m.printed(first.value, first.decimals)
+    vs_first = m.growth_pct_interval(q1_iv, first_iv)
+    revision = Interval(implied.lo - first.value, implied.hi - first.value,
+                        implied.point - first.value)
+    y23_iv = m.printed(y23.value, y23.decimals)
+    share = m.share_pct_interval(q1_iv, y23_iv)
+    run_rate = Interval(*(m.annualised(x) for x in (q1_iv.lo, q1_iv.hi, q1_iv.point)))
+    run_vs = m.growth_pct_interval(run_rate, y23_iv)
+    # If Q1 keeps the share of the year it had in 2023 (Q1 2023 / 2023), 2024 is Q1 / share.
+    share_2023 = m.share_pct(implied.point, y23.value)
+    fy = Interval(*(m.full_year_from_share(x, share_2023) for x in (q1_iv.lo, q1_iv.hi,
+                                                                     q1_iv.point)))
+    totals = _annual_totals(ds)
+    actual = totals[2024].value if 2024 in totals else None
+    return QuarterAnalysis(
+        q1_2024=q1_iv, growth_reported=g_iv, implied_q1_2023=implied,
+        first_reported_q1_2023=first.value, growth_vs_first_reported=vs_first,
+        first_reported_in_implied=first.value in implied, revision=revision,
+        total_2023=y23_iv, share_of_2023=share, run_rate=run_rate, run_rate_vs_2023=run_vs,
+        full_year_if_share_held=fy, actual_2024=actual,
+        actual_vs_share_projection_pct=(m.growth_pct(actual, fy.point) if actual else None),
+        actual_2024_growth=(m.growth_pct(actual, y23.value) if actual else None),
+    )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    growth_pct: float
+    years: list[int]
+    values: list[float]
+    first_year_at_milestone: int | None
+
+    @property
+    def final(self) -> float:
+        return self.values[-1]
+
+
+def scenarios(ds: Dataset, growth_rates: list[float], base_year: int, last_year: int,
+              milestone: float) -> list[Scenario]:
+    """Constant-growth paths from the customs total of ``base_year`` to ``last_year``."""
+    totals = _annual_totals(ds)
+    if base_year not in totals:
+        raise ValueError(f"no customs total for base year {base_year} "
+                         f"(years with one: {', '.join(map(str, sorted(totals)))})")
+    if last_year <= base_year:
+        raise ValueError(f"last year {last_year} must come after base year {base_year}")
+    base = totals[base_year].value
+    out = []
+    for g in growth_rates:
+        values = m.project(base, g, last_year - base_year)
+        out.append(Scenario(g, list(range(base_year, last_year + 1)), values,
+                            m.first_year_reaching(base, base_year, g, milestone, last_year)))
+    return out
