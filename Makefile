@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: help report test lab params lint benchmark clean distclean
+.PHONY: help report scenarios test lab params lint benchmark clean distclean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -27,9 +27,15 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 report: $(VENV)/.installed ## Set up .venv when needed and build every report into reports/
+	@scripts/system-deps.sh
 	$(BIN)/bilateral build $(ARGS)
 
+scenarios: $(VENV)/.installed ## Build every scenario of params/ into reports/<scenario>/
+	@scripts/system-deps.sh
+	$(BIN)/bilateral build --all-scenarios $(ARGS)
+
 test: $(VENV)/.installed-test ## Set up .venv with the test extras and run the tests
+	@scripts/system-deps.sh --test
 	$(BIN)/python -m pytest $(ARGS)
 
 lab: $(VENV)/.installed ## Open the notebooks in JupyterLab (bilateral importable)

@@ -306,6 +306,23 @@ def _failed_index(nb) -> int | None:
     return None
 
 
+def _quiet_kernel_manager():
+    """A kernel manager whose kernel's own stderr chatter (transport warnings) is dropped.
+
+    Errors still reach us as messages from the kernel, so nothing of use is lost.
+    """
+    import subprocess
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw["stderr"] = subprocess.DEVNULL
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
 def execute(t: Target, staging: Path, timeout: int):
     """Run the notebook with papermill into ``staging``; raise NotebookError when it fails."""
     import nbformat
@@ -320,7 +337,8 @@ def execute(t: Target, staging: Path, timeout: int):
         return pm.execute_notebook(
             str(t.source), str(out), parameters=t.parameters, cwd=str(t.source.parent),
             kernel_name="python3", progress_bar=False, log_output=False,
-            execution_timeout=timeout, report_mode=False)
+            execution_timeout=timeout, report_mode=False,
+            kernel_manager_class=_quiet_kernel_manager())
     except pm.PapermillExecutionError as exc:
         nb = nbformat.read(out, as_version=4) if out.exists() else None
         cell = _cell_number(nb, exc.cell_index) if nb is not None else None

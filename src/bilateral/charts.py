@@ -8,7 +8,7 @@ chart in the report (see ``present.figure``), so it is not drawn here.
 from __future__ import annotations
 
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .tourism import Growth, MajorityCheck
 from .trade import QuarterAnalysis, Scenario, YearRow
@@ -60,7 +60,8 @@ def quarter(q: QuarterAnalysis) -> Figure:
     fig, (ax,) = _new((7.0, 2.8))
     items = [
         ("Q1 2023, first reported", q.first_reported_q1_2023, None, OKABE_ITO["grey"], "s"),
-        ("Q1 2023, implied by 56.68 and 5.2 %", q.implied_q1_2023.point, q.implied_q1_2023,
+        (f"Q1 2023, implied by {q.q1_2024.point:,.2f} and {q.growth_reported.point:.1f} %",
+         q.implied_q1_2023.point, q.implied_q1_2023,
          OKABE_ITO["orange"], "o"),
         ("Q1 2024, as reported", q.q1_2024.point, q.q1_2024, OKABE_ITO["blue"], "D"),
     ]
@@ -81,7 +82,8 @@ def quarter(q: QuarterAnalysis) -> Figure:
     ax.set_xlim(lo - 0.6, q.q1_2024.hi + 1.4)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_xlabel("Trade in the quarter (billion USD); bars show the rounding interval")
-    ax.set_title("First quarter: the base that 5.2 % implies, beside the first report",
+    ax.set_title(f"First quarter: the base that {q.growth_reported.point:.1f} % implies, "
+                 "beside the first report",
                  fontsize=10, loc="left")
     return fig
 
@@ -95,9 +97,10 @@ def visitors(g: Growth, c: MajorityCheck) -> Figure:
     for x, v in zip(years, vals):
         left.annotate(f"{v:,.0f}k", (x, v), ha="center", va="bottom", fontsize=8,
                       xytext=(0, 2), textcoords="offset points")
-    left.axhline(3 * vals[0], color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1)
-    left.annotate("3 × 2022", (1.3, 3 * vals[0]), fontsize=7, color=OKABE_ITO["vermillion"],
-                  va="bottom", ha="right")
+    level = g.threshold * vals[0]
+    left.axhline(level, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1)
+    left.annotate(f"{g.threshold:g} × {years[0]}", (-0.4, level), fontsize=7,
+                  color=OKABE_ITO["vermillion"], va="bottom", ha="left")
     left.set_ylabel("Foreign visitors (thousands)")
     left.set_title("Visitors to Russia (article / RST)", fontsize=9, loc="left")
     left.set_ylim(0, max(vals) * 1.15)
@@ -138,6 +141,7 @@ def scenarios(paths: list[Scenario], history: list[YearRow], milestone: float) -
     ax.annotate(f"milestone {milestone:,.0f}", (history[0].year, milestone), fontsize=7,
                 va="bottom", color="#555555")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("Trade (billion USD)")
     ax.set_xlabel("Year")
     ax.set_title("Trade to the end of the six-year horizon under constant growth",

@@ -114,7 +114,11 @@ def declared(nb, shown: str) -> dict[str, Parameter]:
             raise NotebookSourceError(shown, f"parameter {name!r}: the default is not a "
                                       "literal") from None
         p = Parameter(name, type_, default, comments.get(node.lineno, ""))
-        check(p, default, shown)
+        try:
+            check(p, default)
+        except ParameterError as exc:
+            raise NotebookSourceError(shown, f"parameter {name!r}: the default does not fit "
+                                      f"its type ({exc.why})") from None
         params[name] = p
     return params
 

@@ -1,0 +1,104 @@
+"""The reports' topic tables: every cell, formula text included, formatted from values.
+
+Kept out of the notebooks so they stay thin, and out of ``trade``/``tourism`` so
+those stay arithmetic.
+"""
+
+from __future__ import annotations
+
+from IPython.display import HTML
+
+from . import fmt
+from .figures import Dataset
+from .present import table
+from .tourism import Growth
+from .trade import QuarterAnalysis, Scenario, YearRow
+
+
+def _src(ds: Dataset, figure_id: str) -> str:
+    s = ds.source_of(figure_id)
+    return f"{s.publisher}, {s.date.isoformat()} [{s.id}]"
+
+
+def annual_table(rows: list[YearRow], caption: str) -> HTML:
+    """Customs totals by year, growth recomputed and as reported, and the gap."""
+    return table(
+        [[r.year, fmt.num(r.total.value, r.total.decimals),
+          fmt.pct(r.recomputed_yoy, 2, signed=True) if r.recomputed_yoy is not None else "—",
+          fmt.pct(r.reported_yoy.value, 1, signed=True) if r.reported_yoy else "—",
+          fmt.num(r.gap_pts, 2) if r.gap_pts is not None else "—",
+          f"[{r.total.source_id}]"] for r in rows],
+        ["Year", "Total (bn USD)", "Growth, recomputed", "Growth, reported", "Gap (points)",
+         "Source"],
+        caption=caption,
+        note="Recomputed growth = (total ÷ previous year's total − 1) × 100, only where the "
+             "previous year is in the series; gap = reported − recomputed. Years missing from "
+             "the series have no reliable total.",
+        numeric=[1, 2, 3, 4])
+
+
+def quarter_table(ds: Dataset, q: QuarterAnalysis, caption: str) -> HTML:
+    """The first-quarter quantities with their intervals and how each is computed."""
+    q1, g = fmt.num(q.q1_2024.point, 2), fmt.num(q.growth_reported.point, 1)
+    first, y23 = fmt.num(q.first_reported_q1_2023, 3), fmt.num(q.total_2023.point, 1)
+    rows = [
+        ["Q1 2023 implied by the article", fmt.num(q.implied_q1_2023.point, 3),
+         fmt.span(q.implied_q1_2023, fmt.num, decimals=3), f"{q1} ÷ (1 + {g} ÷ 100)"],
+        ["Q1 2023 as first reported", first, "—", _src(ds, "gacc_trade_2023q1")],
+        ["Growth from the first report (%)", fmt.num(q.growth_vs_first_reported.point, 2),
+         fmt.span(q.growth_vs_first_reported, fmt.num, decimals=2),
+         f"({q1} ÷ {first} − 1) × 100"],
+        ["Revision the reported growth implies", fmt.num(q.revision.point, 3),
+         fmt.span(q.revision, fmt.num, decimals=3), "implied − first reported"],
+        ["Q1 2024 as a share of 2023 (%)", fmt.num(q.share_of_2023.point, 2),
+         fmt.span(q.share_of_2023, fmt.num, decimals=2), f"{q1} ÷ {y23} × 100"],
+        ["Run rate: Q1 2024 × 4", fmt.num(q.run_rate.point, 2),
+         fmt.span(q.run_rate, fmt.num, decimals=2), f"{q1} × 4"],
+        ["2024 if Q1's share of the year held", fmt.num(q.full_year_if_share_held.point, 2),
+         fmt.span(q.full_year_if_share_held, fmt.num, decimals=2),
+         f"{q1} ÷ (implied Q1 2023 ÷ {y23}) = {y23} × (1 + {g} ÷ 100)"],
+    ]
+    if q.actual_2024 is not None:
+        rows.append(["2024 as customs reported", fmt.num(q.actual_2024, 3), "—",
+                     _src(ds, "gacc_trade_2024")])
+    return table(rows, ["Quantity (bn USD unless marked)", "Value", "Rounding interval",
+                        "How computed"], caption=caption,
+                 note="Intervals: each input may be anywhere within half a unit of its last "
+                      f"printed digit ({q1} → {fmt.span(q.q1_2024, fmt.num, decimals=3)}; "
+                      f"{g} → {fmt.span(q.growth_reported, fmt.num, decimals=2)}); the bounds "
+                      "are the extremes over those ranges.",
+                 numeric=[1])
+
+
+def scenario_table(paths: list[Scenario], milestone: float, caption: str) -> HTML:
+    """Projected totals by year for each path, and the year each first reaches ``milestone``."""
+    years = paths[0].years
+    rows = [[y] + [fmt.num(s.values[k], 1) for s in paths] for k, y in enumerate(years)]
+    rows.append([f"First year ≥ {fmt.num(milestone, 0)}"]
+                + [str(s.first_year_at_milestone or f"not by {years[-1]}") for s in paths])
+    return table(rows, ["Year"] + [fmt.pct(s.growth_pct, 1, signed=True) + " a year"
+                                   for s in paths],
+                 caption=caption,
+                 note=f"Value in year t = total of {years[0]} × (1 + g ÷ 100)^(t − {years[0]}).",
+                 numeric=range(1, len(paths) + 1))
+
+
+def growth_table(g: Growth, caption: str) -> HTML:
+    """Growth and multiple of visitors with their intervals and formulas."""
+    a, b = fmt.people(g.after.value), fmt.people(g.before.value)
+    return table(
+        [["Growth (%)", fmt.num(g.growth_pct.point, 2), fmt.span(g.growth_pct, fmt.num,
+                                                                 decimals=2),
+          f"({a} ÷ {b} − 1) × 100"],
+         ["Multiple", fmt.num(g.multiple.point, 4), fmt.span(g.multiple, fmt.num, decimals=4),
+          f"{a} ÷ {b}"]],
+        ["Quantity", "Value", "Rounding interval", "How computed"],
+        caption=caption, numeric=[1])
+
+
+def counts_table(ds: Dataset, figure_ids: list[str], caption: str, note: str) -> HTML:
+    """Head counts with their period and source."""
+    return table([[ds[i].label, fmt.people(ds[i].value), ds[i].period.text,
+                   f"[{ds[i].source_id}]"] for i in figure_ids],
+                 ["Figure", "People", "Period", "Source"], caption=caption, note=note,
+                 numeric=[1])

@@ -1,0 +1,73 @@
+"""The committed notebooks: thin, output-free, one parameters cell whose defaults run."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+
+from bilateral.params import declared, parameters_cell
+
+from .conftest import NOTEBOOKS
+
+NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
+IDS = [p.stem for p in NOTEBOOK_FILES]
+
+
+def test_the_two_reports_exist():
+    assert IDS == ["tourism", "trade"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=IDS)
+def test_committed_without_outputs(path):
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    for i, cell in enumerate(raw["cells"]):
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [], f"cell {i + 1} has outputs"
+            assert cell["execution_count"] is None, f"cell {i + 1} has an execution count"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=IDS)
+def test_exactly_one_parameters_cell_first(path):
+    nb = nbformat.read(path, as_version=4)
+    cell = parameters_cell(nb, path.name)
+    assert nb.cells.index(cell) == 0
+    params = declared(nb, path.name)
+    assert "data_dir" in params
+    # every line is `name: type = value  # help`, with a help text
+    assert all(p.help for p in params.values()), [p.name for p in params.values() if not p.help]
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=IDS)
+def test_thin_no_definitions(path):
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert not re.search(r"^\s*(def|class)\s", cell.source, re.M), (
+                f"cell {i + 1} defines a function or class: move it to bilateral")
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=IDS)
+def test_title_metadata_and_title_block(path):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["title"]
+    assert nb.metadata["bilateral"]["subtitle"]
+    tagged = [c for c in nb.cells if "title-block" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+
+
+# The only numbers a markdown cell may hold: formula constants. Every other number is
+# formatted from a computed value in a code cell.
+ALLOWED_IN_MARKDOWN = {"1", "100", "2022", "2023"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=IDS)
+def test_no_typed_numbers_in_markdown(path):
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        numbers = set(re.findall(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", cell.source))
+        assert numbers <= ALLOWED_IN_MARKDOWN, f"cell {i + 1} types {numbers - ALLOWED_IN_MARKDOWN}"
