@@ -13,7 +13,9 @@ def _nb(source: str, tag: bool = True):
     cell = new_code_cell(source)
     if tag:
         cell.metadata["tags"] = ["parameters"]
-    nb = new_notebook(cells=[cell, new_code_cell("x = 1")])
+    other = new_code_cell("x = 1")
+    other.metadata["tags"] = []
+    nb = new_notebook(cells=[cell, other])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     return nb

@@ -19,7 +19,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
-from conftest import NOTEBOOKS, run_cli
+from .conftest import NOTEBOOKS, run_cli
 
 pytestmark = pytest.mark.slow
 
