@@ -16,6 +16,7 @@ def _nb(source: str, tag: bool = True):
     other = new_code_cell("x = 1")
     other.metadata["tags"] = []
     nb = new_notebook(cells=[cell, other])
+    nb.metadata["papermill"] = {}
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     return nb
