@@ -193,6 +193,16 @@ def test_value_with_thousands_separator(data_copy):
     assert "thousands separators" in exc.why
 
 
+def test_value_with_underscore_separator(data_copy):
+    # BUG (src/bilateral/figures.py, _parse_value): Decimal() accepts "_" as a digit
+    # separator (Python's numeric-literal syntax), so "187_000" loads as 187000 and a typo
+    # such as "240_1" loads as 2401. data/README.md says values are written "without
+    # thousands separators" and that any breach raises DataError, as "187,000" does.
+    # This test asserts the documented behaviour and fails until the loader is fixed.
+    edit_line(data_copy / "figures.csv", 5, ",187000,people", ",187_000,people")
+    refused(data_copy, FIGURES, 5, "value", "is not a number")
+
+
 def test_value_empty(data_copy):
     edit_line(data_copy / "figures.csv", 4, ",5.2,percent", ",,percent")
     refused(data_copy, FIGURES, 4, "value", "is empty")

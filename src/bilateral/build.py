@@ -334,7 +334,7 @@ def execute(t: Target, staging: Path, timeout: int):
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     try:
-        return pm.execute_notebook(
+        nb = pm.execute_notebook(
             str(t.source), str(out), parameters=t.parameters, cwd=str(t.source.parent),
             kernel_name="python3", progress_bar=False, log_output=False,
             execution_timeout=timeout, report_mode=False,
@@ -354,6 +354,12 @@ def execute(t: Target, staging: Path, timeout: int):
         raise NotebookError(t.key, cell, "DeadKernel",
                             f"the kernel died ({str(exc).strip() or 'no reason given'})"
                             ) from None
+    # papermill gives the injected cell a random id; a fixed one keeps rebuilds identical.
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    nbformat.write(nb, out)
+    return nb
 
 
 def _running_index(nb) -> int | None:

@@ -43,9 +43,10 @@ def _record(ds: Dataset) -> Claim:
     check = (f"Customs total for 2023: {fmt.busd(official.value, 1)} (article: "
              f"{fmt.busd(article.value, 1)}). Highest earlier year: {r.highest_before_year}, "
              f"{fmt.busd(r.highest_before)}.{gap}")
+    lo, hi = article.bounds
     if r.is_record and same:
         verdict = HOLDS
-    elif r.is_record:
+    elif r.is_record and lo <= official.value <= hi:
         verdict = WITHIN_ROUNDING
     else:
         verdict = CONTRADICTED

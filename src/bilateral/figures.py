@@ -296,19 +296,26 @@ def _parse_sources(path: Path, shown: str) -> dict[str, Source]:
     return sources
 
 
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
 def _parse_value(text: str, shown: str, line: int) -> tuple[float, Decimal]:
     if not text:
         raise DataError(shown, "is empty (expected a number)", row=line, column="value")
-    hint = ""
-    if "," in text:
-        hint = "; write numbers without thousands separators"
-    try:
-        exact = Decimal(text)
-    except InvalidOperation:
-        raise DataError(shown, f"{text!r} is not a number{hint}", row=line,
-                        column="value") from None
+    if not _NUMBER.match(text):
+        try:
+            special = not Decimal(text).is_finite()
+        except InvalidOperation:
+            special = False
+        if special:
+            raise DataError(shown, f"{text!r} is not a finite number", row=line,
+                            column="value")
+        hint = "; write numbers without thousands separators" if any(
+            c in text for c in ",_ ") else ""
+        raise DataError(shown, f"{text!r} is not a number{hint}", row=line, column="value")
+    exact = Decimal(text)
     value = float(exact)
-    if not math.isfinite(value) or not exact.is_finite():
+    if not math.isfinite(value):
         raise DataError(shown, f"{text!r} is not a finite number", row=line, column="value")
     return value, exact
 
