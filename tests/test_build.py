@@ -1,0 +1,104 @@
+"""End to end through the real command line: reports, incremental rebuilds, reproducibility."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+
+import pytest
+from pypdf import PdfReader
+
+from .conftest import NOTEBOOKS, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_default_build_writes_every_report(built_reports):
+    names = sorted(p.name for p in built_reports.iterdir() if not p.name.startswith("."))
+    assert names == ["tourism.html", "tourism.ipynb", "tourism.pdf",
+                     "trade.html", "trade.ipynb", "trade.pdf"]
+    executed = json.loads((built_reports / "trade.ipynb").read_text(encoding="utf-8"))
+    # papermill records the parameters it injected; the build always passes the data folder
+    assert executed["metadata"]["papermill"]["parameters"]["data_dir"].endswith("data")
+
+
+def test_trade_pdf_holds_the_key_figures(built_reports):
+    text = "\n".join(page.extract_text() for page in PdfReader(built_reports / "trade.pdf").pages)
+    # 56.68 / (1 + 5.2/100) = 56.68 / 1.052 = 53.8783; bounds 56.675/1.0525 = 53.8480 and
+    # 56.685/1.0515 = 53.9087; first-reported base 53.845 → (56.68/53.845 − 1)·100 = 5.27 %
+    for needle in ("240.1", "56.68", "53.878", "53.848", "53.909", "53.845", "5.27 %",
+                   "244.819"):
+        assert needle in text, needle
+
+
+def test_tourism_pdf_holds_the_growth(built_reports):
+    text = "\n".join(page.extract_text() for page in PdfReader(built_reports / "tourism.pdf").pages)
+    # 600,000 / 187,000 = 3.2086 → "3.209×"; growth (3.2086 − 1)·100 = 220.9 %
+    for needle in ("187,000", "600,000", "3.209", "220.9 %", "more than tripled"):
+        assert needle in text, needle
+
+
+def test_noop_rebuild_builds_nothing_and_dry_run_says_why(tmp_path):
+    out = tmp_path / "out"
+    first = run_cli("build", "tourism", "--formats", "html", "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+
+    again = run_cli("build", "tourism", "--formats", "html", "--out", str(out))
+    assert again.returncode == 0
+    assert "0 built, 1 up to date" in again.stderr
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+
+    changed = run_cli("build", "tourism", "--formats", "html", "--out", str(out),
+                      "-p", "threshold_multiple", "2.5", "--dry-run")
+    assert changed.returncode == 0
+    assert "tourism: would build (parameters changed)" in changed.stderr
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+
+
+def test_a_changed_data_file_rebuilds(tmp_path, data_copy):
+    out = tmp_path / "out"
+    assert run_cli("build", "tourism", "--formats", "html", "--data", str(data_copy),
+                   "--out", str(out)).returncode == 0
+    with open(data_copy / "sources.csv", "a", encoding="utf-8") as f:
+        f.write('extra_2026,Nobody,"An extra source",2026-01-01,,en,,\n')
+    dry = run_cli("build", "tourism", "--formats", "html", "--data", str(data_copy),
+                  "--out", str(out), "--dry-run")
+    assert "tourism: would build (data changed)" in dry.stderr
+
+
+def test_forced_rebuilds_are_byte_identical(tmp_path):
+    out = tmp_path / "out"
+    assert run_cli("build", "--out", str(out), "--jobs", "2", "-q").returncode == 0
+    first = {p.name: _digest(p) for p in out.glob("*.*") if p.suffix in (".html", ".pdf")}
+    assert len(first) == 4
+    assert run_cli("build", "--out", str(out), "--jobs", "1", "--force", "-q").returncode == 0
+    second = {p.name: _digest(p) for p in out.glob("*.*") if p.suffix in (".html", ".pdf")}
+    assert second == first
+
+
+def test_scenarios_land_in_their_own_folders(tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("build", "trade", "--scenario", "slowdown", "--scenario", "high-growth",
+                     "--formats", "html", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    slow = (out / "slowdown" / "trade.html").read_text(encoding="utf-8")
+    high = (out / "high-growth" / "trade.html").read_text(encoding="utf-8")
+    # params/slowdown.yaml: growth paths -5, 0 and +1.9 % a year; milestone 250
+    assert "-5.0 % a year" in slow and "+1.9 % a year" in slow and "First year ≥ 250" in slow
+    # params/high-growth.yaml: +10, +15, +20 % a year; milestone 400
+    assert "+20.0 % a year" in high and "First year ≥ 400" in high
+    assert not (out / "trade.html").exists()
+
+
+def test_a_notebook_given_by_path_builds(tmp_path):
+    nb = tmp_path / "copy.ipynb"
+    shutil.copy(NOTEBOOKS / "tourism.ipynb", nb)
+    result = run_cli("build", str(nb), "--formats", "html", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "copy.html").exists()
