@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from .metrics import Interval
 
+MINUS = "\u2212"
+"""The typographic minus sign, used for negative numbers in reports."""
+
 
 def num(x: float, decimals: int = 1) -> str:
     """``1234.5`` → ``'1,234.5'``; negative decimals round to tens, hundreds, …"""
     if decimals < 0:
         x = round(x, decimals)
         decimals = 0
-    return f"{x:,.{decimals}f}"
+    return f"{x:,.{decimals}f}".replace("-", MINUS)
 
 
 def busd(x: float, decimals: int = 2) -> str:

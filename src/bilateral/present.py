@@ -58,7 +58,8 @@ def figure(fig, alt: str, caption: str, source_note: str) -> HTML:
     data = base64.b64encode(svg(fig).encode("utf-8")).decode("ascii")
     return HTML(
         f'<figure class="chart"><img src="data:image/svg+xml;base64,{data}" '
-        f'alt="{_e(alt)}"/><figcaption>{_e(caption)} <span class="source">Source: '
+        f'alt="{_e(alt)}"/><figcaption><span class="caption">{_e(caption)}</span> '
+        f'<span class="source">Source: '
         f"{_e(source_note)}</span></figcaption></figure>")
 
 
