@@ -378,6 +378,17 @@ def test_no_text_outside_the_text_block(built_reports, name):
         assert not out, f"page {i}: words outside the text block: {out[:5]}"
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_caption_labels_keep_their_numbers(built_reports, name):
+    """Caption labels such as "Figure 2." never break between the word and the number."""
+    texts = page_texts(built_reports / f"{name}.pdf")
+    labels = re.findall(r"\b(?:Figure|Table) \d+\.", "\n".join(texts))
+    assert labels, "no numbered captions found"
+    split = [(i, m.group(0)) for i, text in enumerate(texts, start=1)
+             for m in re.finditer(r"\b(?:Figure|Table)[ \t]*\n[ \t]*\d+\.", text)]
+    assert not split, f"caption label and number on different lines (page, text): {split}"
+
+
 # --- HTML ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", NAMES)

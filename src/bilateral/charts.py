@@ -79,7 +79,7 @@ def quarter(q: QuarterAnalysis) -> Figure:
     ax.set_yticks(range(len(items)), [it[0] for it in reversed(items)], fontsize=8)
     ax.set_ylim(-0.6, len(items) - 0.4)
     lo = min(q.first_reported_q1_2023, q.implied_q1_2023.lo)
-    ax.set_xlim(lo - 0.6, q.q1_2024.hi + 1.4)
+    ax.set_xlim(lo - 0.6, q.q1_2024.hi + 2.2)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_xlabel("Trade in the quarter (billion USD); bars show the rounding interval")
     ax.set_title(f"First quarter: the base that {q.growth_reported.point:.1f} % implies, "
@@ -100,7 +100,9 @@ def visitors(g: Growth, c: MajorityCheck) -> Figure:
     level = g.threshold * vals[0]
     left.axhline(level, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1)
     left.annotate(f"{g.threshold:g} × {years[0]}", (-0.4, level), fontsize=7,
-                  color=OKABE_ITO["vermillion"], va="bottom", ha="left")
+                  color=OKABE_ITO["black"], va="bottom", ha="left", xytext=(0, 2),
+                  textcoords="offset points",
+                  bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     left.set_ylabel("Foreign visitors (thousands)")
     left.set_title("Visitors to Russia (article / RST)", fontsize=9, loc="left")
     left.set_ylim(0, max(vals) * 1.15)

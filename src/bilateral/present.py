@@ -22,6 +22,9 @@ from .figures import RELATIONS, Dataset
 _e = html.escape
 
 SVG_SALT = "bilateral"
+SHORT_TABLE_ROWS = 8
+"""Tables of at most this many rows are never split across pages; longer ones may be,
+with their header row repeated."""
 
 
 def prose(template: str, **values) -> HTML:
@@ -33,13 +36,15 @@ def table(rows: Iterable[Sequence], headers: Sequence[str], caption: str | None 
           note: str | None = None, numeric: Iterable[int] = ()) -> HTML:
     """A table; columns whose index is in ``numeric`` are right-aligned."""
     numeric = set(numeric)
+    rows = list(rows)
+    block = "table-block short" if len(rows) <= SHORT_TABLE_ROWS else "table-block"
     cls = lambda i: ' class="num"' if i in numeric else ""  # noqa: E731
     head = "".join(f"<th{cls(i)} scope=\"col\">{_e(str(h))}</th>" for i, h in enumerate(headers))
     body = "".join("<tr>" + "".join(f"<td{cls(i)}>{_e(str(c))}</td>" for i, c in enumerate(r))
                    + "</tr>" for r in rows)
     cap = f"<caption>{_e(caption)}</caption>" if caption else ""
     foot = f'<p class="table-note">{_e(note)}</p>' if note else ""
-    return HTML(f'<div class="table-block"><table>{cap}<thead><tr>{head}</tr></thead>'
+    return HTML(f'<div class="{block}"><table>{cap}<thead><tr>{head}</tr></thead>'
                 f"<tbody>{body}</tbody></table>{foot}</div>")
 
 
