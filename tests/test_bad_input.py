@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from .conftest import DATA, run_cli
 
 CASES = Path(__file__).resolve().parent / "cases"
@@ -106,6 +107,18 @@ def test_every_case_folder_has_a_case_file():
                 if p.is_file():
                     rel = p.relative_to(broken)
                     assert (DATA / rel).exists(), f"{d.name}: data/{rel} breaks no real file"
+
+
+def test_bad_input_creates_no_output_folder(tmp_path: Path):
+    """Refused before anything is written: not even the output folder or its lock."""
+    case_dir = CASES / "value_text"
+    case = _load_case(case_dir)
+    data = _prepare_data(case_dir, case, tmp_path / "data")
+    out = tmp_path / "not" / "yet"
+    result = run_cli("build", *[_expand(a, data, case_dir) for a in case["args"]],
+                     "--out", str(out), timeout=180)
+    assert result.returncode == 2, result.stderr
+    assert not (tmp_path / "not").exists()
 
 
 @pytest.mark.parametrize("case_dir", CASE_DIRS, ids=[d.name for d in CASE_DIRS])

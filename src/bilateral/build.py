@@ -30,7 +30,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import figures, paths
+from . import claims, figures, paths
 from .errors import (
     BuildLockedError,
     InputError,
@@ -40,6 +40,9 @@ from .errors import (
 from .params import declared, load_file, read_notebook, resolve
 
 log = logging.getLogger(__name__)
+# papermill hands its logger to nbclient, whose errors would otherwise reach stderr through
+# logging's last-resort handler as a second line; ours is the one line that reports them.
+logging.getLogger("papermill").addHandler(logging.NullHandler())
 
 FORMATS = ("html", "pdf")
 STATE_FILE = ".bilateral-state.json"
@@ -228,6 +231,7 @@ def plan(opts: Options) -> Plan:
 
     user_files = [(f, load_file(f)) for f in opts.parameter_files]
     dataset = figures.load(opts.data_dir)
+    claims.evaluate(dataset)  # the analyses' own checks (positive bases) before any kernel
     data_dir = Path(opts.data_dir).resolve()
     data_digest = _sha(b"".join((data_dir / f).read_bytes() for f in _data_rel(dataset)))
     code_digest = _tree_digest(paths.PACKAGE, ("*.py", "*.j2", "*.css", "*.json"))
@@ -348,12 +352,11 @@ def execute(t: Target, staging: Path, timeout: int):
         cell = _cell_number(nb, _running_index(nb)) if nb is not None else None
         raise NotebookError(t.key, cell, "Timeout",
                             f"a cell ran longer than {timeout} s (--timeout)") from None
-    except DeadKernelError as exc:
+    except DeadKernelError:
         nb = nbformat.read(out, as_version=4) if out.exists() else None
         cell = _cell_number(nb, _running_index(nb)) if nb is not None else None
         raise NotebookError(t.key, cell, "DeadKernel",
-                            f"the kernel died ({str(exc).strip() or 'no reason given'})"
-                            ) from None
+                            "the kernel died while the cell ran") from None
     # papermill gives the injected cell a random id; a fixed one keeps rebuilds identical.
     for cell in nb.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
@@ -363,10 +366,10 @@ def execute(t: Target, staging: Path, timeout: int):
 
 
 def _running_index(nb) -> int | None:
-    for i, c in enumerate(nb.cells):
-        if c.metadata.get("papermill", {}).get("status") == "running":
-            return i
-    return None
+    """The cell that was running when execution stopped: the last one that started."""
+    started = [i for i, c in enumerate(nb.cells)
+               if c.metadata.get("papermill", {}).get("start_time")]
+    return started[-1] if started else None
 
 
 # ---------------------------------------------------------------------------- render

@@ -24,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 2."""
 
     def error(self, message):
-        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        sys.stderr.write(f"bilateral: error: {message} (see {self.prog} --help)\n")
         sys.exit(EXIT_INPUT)
 
 

@@ -88,6 +88,15 @@ def parse_period(text: str) -> Period:
     ValueError
         When the text matches none of these forms or names an impossible date.
     """
+    try:
+        return _parse_period(text)
+    except ValueError as exc:
+        if repr(text) in str(exc):
+            raise
+        raise ValueError(f"{text!r} is not a real date ({exc})") from None
+
+
+def _parse_period(text: str) -> Period:
     for pattern, kind in _PERIOD_PATTERNS:
         m = pattern.match(text)
         if not m:
@@ -154,6 +163,15 @@ class Figure:
     def bounds(self) -> tuple[float, float]:
         """The interval of true values that round to the printed value."""
         return (self.value - self.half_step, self.value + self.half_step)
+
+    def require_positive(self, role: str) -> None:
+        """Raise DataError (naming this figure's file, row and column) unless every value
+        that rounds to it is positive, as a base of growth, multiples and shares must be."""
+        if self.bounds[0] <= 0:
+            raise DataError(self.file, f"{self.id} = {self.value:g} cannot serve as {role}: "
+                            f"printed to {self.decimals} decimals it may stand for "
+                            f"{self.bounds[0]:g}, and a base must be positive",
+                            row=self.row, column="value")
 
 
 @dataclass

@@ -33,6 +33,7 @@ def growth(ds: Dataset, before_id: str = "visitors_2022", after_id: str = "visit
            threshold: float = 3.0) -> Growth:
     """Growth and multiple from ``before_id`` to ``after_id``, checked against ``threshold``."""
     b, a = ds[before_id], ds[after_id]
+    b.require_positive("the base of visitor growth")
     bi, ai = m.printed(b.value, b.decimals), m.printed(a.value, a.decimals)
     return Growth(b, a, m.growth_pct_interval(ai, bi), m.multiple_interval(ai, bi), threshold)
 
@@ -77,6 +78,8 @@ def majority(ds: Dataset) -> MajorityCheck:
     total = ds["visitors_2023"]
     border_total = ds["fsb_tourist_entries_2023"]
     china = ds["fsb_tourist_entries_china_2023"]
+    total.require_positive("the total of a share")
+    border_total.require_positive("the total of a share")
     others = [f for f in ds.series("fsb_tourist_entries_") if f.period.year == 2023
               and f.id not in (border_total.id, china.id)]
     largest_other = max(others, key=lambda f: f.value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import metrics as m
+from .errors import DataError
 from .figures import Dataset, Figure
 from .metrics import Interval
 
@@ -47,6 +48,8 @@ def annual(ds: Dataset) -> list[YearRow]:
     rows = []
     for year in sorted(totals):
         prev = totals.get(year - 1)
+        if prev:
+            prev.require_positive("the base of a year's growth")
         recomputed = m.growth_pct(totals[year].value, prev.value) if prev else None
         rows.append(YearRow(year, totals[year], recomputed, reported.get(year)))
     return rows
@@ -83,6 +86,7 @@ def cagr(ds: Dataset, first_year: int, last_year: int) -> Interval:
         if y not in totals:
             raise ValueError(f"no customs total for {y} in the data")
     a, b = totals[first_year], totals[last_year]
+    a.require_positive("the start of a compound growth rate")
     return m.cagr_pct_interval(m.printed(a.value, a.decimals), m.printed(b.value, b.decimals),
                                last_year - first_year)
 
@@ -114,6 +118,11 @@ def quarter(ds: Dataset) -> QuarterAnalysis:
     g = ds["trade_2024q1_yoy"]
     y23 = ds["trade_2023"]
     first = ds["gacc_trade_2023q1"]
+    for base in (first, y23):
+        base.require_positive("a base of the quarter's comparisons")
+    if g.bounds[0] <= -100:
+        raise DataError(g.file, f"{g.id} = {g.value:g} % leaves no positive prior value",
+                        row=g.row, column="value")
     q1_iv = m.printed(q1.value, q1.decimals)
     g_iv = m.printed(g.value, g.decimals)
     implied = m.implied_prior_interval(q1_iv, g_iv)
