@@ -45,7 +45,7 @@ params: $(VENV)/.installed ## List every notebook's parameters with type, defaul
 	$(BIN)/bilateral params
 
 lint: $(VENV)/.installed-test ## Run ruff on the code
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
 
 benchmark: $(VENV)/.installed-test ## Time bilateral against the plain papermill + nbconvert chain
 	$(BIN)/python benchmarks/bench_build.py $(ARGS)

@@ -179,9 +179,9 @@ def _check_formats(formats: tuple[str, ...]) -> None:
         if f not in FORMATS:
             raise UsageError(f"unknown format {f!r} in --formats (expected html, pdf or both)")
     if "pdf" in formats:
-        from .render import _weasyprint
+        from .pdf import weasyprint_module
 
-        _weasyprint()
+        weasyprint_module()
 
 
 def plan(opts: Options) -> Plan:

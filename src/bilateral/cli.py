@@ -167,8 +167,21 @@ def _cmd_build(args) -> int:
     return EXIT_OK
 
 
+def skip_iri_grammar() -> None:
+    """Spare this process the ~1 s that ``import jsonschema`` spends on an unused grammar.
+
+    jsonschema imports ``rfc3987_syntax`` (installed with jupyterlab, through
+    jupyter-events) only to check the ``iri`` string format, and that module builds a
+    Lark grammar at import time. No notebook schema of nbformat uses that format, so this
+    process marks the module absent; jsonschema then skips the check, as it does when the
+    package is not installed. Other processes (JupyterLab, the kernels) are unaffected.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``bilateral`` console script."""
+    skip_iri_grammar()
     args = parser().parse_args(argv)
     from .errors import BilateralError
 

@@ -17,7 +17,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode
 
 from . import __version__
-from .errors import PrerequisiteError
+from .pdf import html_to_pdf
 
 TEMPLATES = Path(str(files("bilateral") / "templates"))
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -86,38 +86,6 @@ class ReportHTMLExporter(HTMLExporter):
             "language": "en", "toc_wanted": self.toc,
         }
         return resources
-
-
-def _weasyprint():
-    try:
-        import weasyprint
-    except OSError as exc:  # Pango or its friends cannot be loaded
-        raise PrerequisiteError(
-            f"the PDF engine WeasyPrint cannot load its system libraries ({exc}); install "
-            "Pango ≥ 1.44 (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0), "
-            "or build with --formats html") from None
-    return weasyprint
-
-
-def _offline_fetcher(weasyprint):
-    """A URL fetcher that serves ``data:`` URLs and refuses everything else."""
-    try:
-        from weasyprint.urls import URLFetcher
-    except ImportError:  # WeasyPrint < 68
-        def fetch(url, *args, **kw):
-            if not url.startswith("data:"):
-                raise ValueError(f"offline build: refusing to fetch {url}")
-            return weasyprint.default_url_fetcher(url, *args, **kw)
-        return fetch
-    return URLFetcher(allowed_protocols=["data"], fail_on_errors=True)
-
-
-def html_to_pdf(html: str) -> tuple[bytes, int]:
-    """Lay out ``html`` with WeasyPrint; return the PDF bytes and the page count."""
-    weasyprint = _weasyprint()
-    doc = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher(weasyprint),
-                          base_url=".").render()
-    return doc.write_pdf(), len(doc.pages)
 
 
 class WeasyPDFExporter(ReportHTMLExporter):
