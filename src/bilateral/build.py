@@ -178,7 +178,14 @@ def _check_formats(formats: tuple[str, ...]) -> None:
     for f in formats:
         if f not in FORMATS:
             raise UsageError(f"unknown format {f!r} in --formats (expected html, pdf or both)")
-    if "pdf" in formats:
+
+
+def preflight(targets: list[Target]) -> None:
+    """Check the machine can render what is about to be built (the PDF engine's libraries).
+
+    Called once something is out of date, so that a no-op build does not load WeasyPrint.
+    """
+    if any("pdf" in t.formats for t in targets):
         from .pdf import weasyprint_module
 
         weasyprint_module()
@@ -524,6 +531,7 @@ def build(opts: Options, report: Reporter = _quiet) -> list[Outcome]:
     stale = p.stale(state.get("targets", {}))
     stale_keys = {t.key for t, _ in stale}
     if opts.dry_run:
+        preflight([t for t, _ in stale])
         for t in p.targets:
             reason = dict((x.key, r) for x, r in stale).get(t.key)
             report(t.key, "would build" if reason else "up to date", reason or "")
@@ -534,15 +542,20 @@ def build(opts: Options, report: Reporter = _quiet) -> list[Outcome]:
         report(o.target.key, "up to date", "")
     if not stale:
         return outcomes
+    preflight([t for t, _ in stale])
     report_date = p.dataset.as_of.isoformat()
     with locked(opts.out_dir), staging_area(opts.out_dir) as staging:
         state = read_state(opts.out_dir)
         recorded = state.setdefault("targets", {})
-        for o in _run_all([t for t, _ in stale], staging, opts, report_date, report):
+        # Longest first (by the last build's time), so no worker idles at the end.
+        queue = sorted((t for t, _ in stale),
+                       key=lambda t: -recorded.get(t.key, {}).get("seconds", 0.0))
+        for o in _run_all(queue, staging, opts, report_date, report):
             sub = staging / o.target.key.replace("/", "__")
             if o.ok:
                 hashes = publish(o.target, sub)
-                recorded[o.target.key] = {"digests": o.target.digests, "outputs": hashes}
+                recorded[o.target.key] = {"digests": o.target.digests, "outputs": hashes,
+                                          "seconds": round(o.seconds, 1)}
                 write_state(opts.out_dir, state)
                 pages = f", {o.pages} pages" if o.pages else ""
                 report(o.target.key, "published",

@@ -91,7 +91,8 @@ class ReportHTMLExporter(HTMLExporter):
 class WeasyPDFExporter(ReportHTMLExporter):
     """The report as a paged PDF, laid out by WeasyPrint from the report's HTML.
 
-    The contents list is added only when the document runs to ``TOC_MIN_PAGES`` pages.
+    The contents list is laid out with the report, and taken out again (a second layout)
+    only in the rare case that the report then fits in fewer than ``TOC_MIN_PAGES`` pages.
     """
 
     export_from_notebook = "bilateral report (PDF)"
@@ -101,17 +102,17 @@ class WeasyPDFExporter(ReportHTMLExporter):
         return ".pdf"
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        wanted = self.toc
-        self.toc = False
-        try:
-            html, out_resources = super().from_notebook_node(nb, dict(resources or {}), **kw)
+        html, out_resources = super().from_notebook_node(nb, dict(resources or {}), **kw)
+        pdf, pages = html_to_pdf(html)
+        if self.toc and out_resources["bilateral"]["toc"] and pages < TOC_MIN_PAGES:
+            wanted = self.toc
+            self.toc = False
+            try:
+                html, out_resources = super().from_notebook_node(nb, dict(resources or {}),
+                                                                 **kw)
+            finally:
+                self.toc = wanted
             pdf, pages = html_to_pdf(html)
-            if wanted and pages >= TOC_MIN_PAGES:
-                self.toc = True
-                html, out_resources = super().from_notebook_node(nb, dict(resources or {}), **kw)
-                pdf, pages = html_to_pdf(html)
-        finally:
-            self.toc = wanted
         out_resources["bilateral"]["pages"] = pages
         out_resources["output_extension"] = ".pdf"
         return pdf, out_resources
