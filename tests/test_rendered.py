@@ -92,18 +92,33 @@ def page_texts(pdf: Path) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(pdf).pages]
 
 
-def body_text(pdf: Path, title: str) -> str:
+def chart_texts(html: Path) -> set[str]:
+    """The text of every chart (SVG ``<text>`` elements) embedded in an HTML report."""
+    import base64
+    import html as html_lib
+
+    found: set[str] = set()
+    for b64 in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html.read_text()):
+        svg = base64.b64decode(b64).decode("utf-8")
+        for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S):
+            found.add(html_lib.unescape(re.sub(r"<[^>]+>", "", t)).strip())
+    return found
+
+
+def body_text(pdf: Path, title: str, drop: set[str] = frozenset()) -> str:
     """The PDF's text without the running header, the page numbers and list markers, pages joined.
 
-    pypdf puts the margin boxes and the list markers at the end of each page's text; dropping
-    them lets a line that wraps over a page break be found whole.
+    pypdf puts the margin boxes and the list markers at the end of each page's text, and the
+    charts' text where the chart is drawn; dropping them (charts' lines given in ``drop``) lets
+    a line that wraps over a page break be found whole.
     """
     texts = page_texts(pdf)
     out = []
     for i, text in enumerate(texts, start=1):
         text = text.replace(f"Page {i} of {len(texts)}", "")
         lines = [ln for ln in text.splitlines()
-                 if ln.strip() != title and not re.fullmatch(r"\s*(\d+\.|•)\s*", ln)]
+                 if ln.strip() != title and ln.strip() not in drop
+                 and not re.fullmatch(r"\s*(\d+\.|•)\s*", ln)]
         out.append("\n".join(lines))
     return "\n".join(out)
 
@@ -486,7 +501,8 @@ def test_show_code_shows_code_in_html(show_code_build):
 def test_show_code_pdf_wraps_long_lines(show_code_build):
     """Every code line is in the PDF whole, and no word runs past the text block."""
     title = notebook_metadata("trade")["title"]
-    text = body_text(show_code_build / "trade.pdf", title)
+    text = body_text(show_code_build / "trade.pdf", title,
+                     drop=chart_texts(show_code_build / "trade.html"))
     assert "present.figures_table" in text
     lines = notebook_code_lines("trade")
     assert max(len(line) for line in lines) > 90, "no long line to wrap: the check is moot"
