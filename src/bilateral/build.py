@@ -33,7 +33,6 @@ from typing import Any
 from . import claims, figures, paths
 from .errors import (
     BuildLockedError,
-    InputError,
     NotebookError,
     UsageError,
 )
@@ -240,7 +239,6 @@ def plan(opts: Options) -> Plan:
     dataset = figures.load(opts.data_dir)
     claims.evaluate(dataset)  # the analyses' own checks (positive bases) before any kernel
     data_dir = Path(opts.data_dir).resolve()
-    data_digest = _sha(b"".join((data_dir / f).read_bytes() for f in _data_rel(dataset)))
     code_digest = _tree_digest(paths.PACKAGE, ("*.py", "*.j2", "*.css", "*.json"))
     versions = _versions()
     targets = []
@@ -259,15 +257,12 @@ def plan(opts: Options) -> Plan:
             t.digests = {
                 "notebook": _sha(path.read_bytes()),
                 "parameters": _sha(json.dumps(params, sort_keys=True).encode()),
-                "data": data_digest, "code": code_digest, "versions": _sha(versions.encode()),
+                "data": dataset.fingerprint, "code": code_digest,
+                "versions": _sha(versions.encode()),
                 "options": _sha(f"{opts.show_code}|{opts.paper.lower()}".encode()),
             }
             targets.append(t)
     return Plan(targets, dataset, opts)
-
-
-def _data_rel(ds: figures.Dataset) -> list[str]:
-    return [str(Path(f).relative_to(Path(ds.files[0]).parent)) for f in ds.files]
 
 
 def _shown(path: Path) -> str:
@@ -287,7 +282,7 @@ def _why_stale(t: Target, recorded: dict | None, opts: Options) -> str | None:
         return f"{missing[0]} is missing"
     changed = [k for k, v in t.digests.items() if recorded.get("digests", {}).get(k) != v]
     if changed:
-        return ", ".join(changed) + (" changed" if len(changed) > 1 else " changed")
+        return ", ".join(changed) + " changed"
     for o in t.outputs:
         if _sha((t.out_dir / o).read_bytes()) != recorded.get("outputs", {}).get(o):
             return f"{o} was changed by hand"
@@ -611,4 +606,4 @@ def _run_all(targets: list[Target], staging: Path, opts: Options, report_date: s
 
 
 __all__ = ["Options", "Plan", "Target", "Outcome", "plan", "build", "execute", "render",
-           "publish", "InputError"]
+           "publish"]
