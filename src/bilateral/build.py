@@ -572,6 +572,8 @@ def build(opts: Options, report: Reporter = _quiet) -> list[Outcome]:
 
 def _run_all(targets: list[Target], staging: Path, opts: Options, report_date: str,
              report: Reporter) -> Iterator[Outcome]:
+    for t in targets:
+        report(t.key, "queued", "")
     if opts.jobs == 1 or len(targets) == 1:
         for t in targets:
             report(t.key, "running", "executing and rendering")
@@ -587,13 +589,19 @@ def _run_all(targets: list[Target], staging: Path, opts: Options, report_date: s
     from . import render as _render  # noqa: F401
 
     ctx = multiprocessing.get_context("fork")
-    pool = cf.ProcessPoolExecutor(max_workers=min(opts.jobs, len(targets)), mp_context=ctx)
+    workers = min(opts.jobs, len(targets))
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
     try:
-        futures = {}
-        for t in targets:
-            futures[pool.submit(run_target, t, staging, opts, report_date)] = t
-            report(t.key, "queued", "")
+        futures = {pool.submit(run_target, t, staging, opts, report_date): t for t in targets}
+        # The pool takes work in submission order: the first `workers` targets start now,
+        # and each finished one lets the next start.
+        waiting = list(targets)
+        for t in waiting[:workers]:
+            report(t.key, "running", "executing and rendering")
+        del waiting[:workers]
         for fut in cf.as_completed(futures):
+            if waiting:
+                report(waiting.pop(0).key, "running", "executing and rendering")
             yield fut.result()
     except BaseException:
         for proc in list(getattr(pool, "_processes", {}).values()):

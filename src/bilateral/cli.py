@@ -91,35 +91,49 @@ def parser() -> argparse.ArgumentParser:
 
 
 class Progress:
-    """One line per step; on a terminal, a line per target that updates in place."""
+    """Progress of a build on stderr.
+
+    On a terminal: a line per target with its state, updated in place, and a bar of
+    finished targets under them. Elsewhere: one plain line per step. Failures are
+    printed once, at the end, by :func:`main`, so that they stay the last line.
+    """
+
+    MARKS = {"queued": "·", "running": "▶", "published": "✔", "up to date": "=",
+             "would build": "?", "failed": "✘"}
+    DONE = {"published", "up to date", "failed"}
 
     def __init__(self, quiet: bool, stream=None):
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self.tty = self.stream.isatty() and os.environ.get("TERM") != "dumb"
-        self.rows: dict[str, str] = {}
+        self.rows: dict[str, tuple[str, str]] = {}
+        self.drawn = 0
 
     def __call__(self, key: str, state: str, detail: str) -> None:
-        if self.quiet and state != "failed":
+        if self.quiet:
             return
-        if state == "failed":
-            return  # failures are printed once, at the end, by main()
-        line = f"{key}: {state}" + (f" ({detail})" if detail else "")
-        if not self.tty:
+        if self.tty:
+            self.rows[key] = (state, detail)
+            self._draw()
+        elif state != "failed":
+            line = f"{key}: {state}" + (f" ({detail})" if detail else "")
             self.stream.write(f"bilateral: {line}\n")
             self.stream.flush()
-            return
-        self._draw(key, state, detail)
 
-    def _draw(self, key: str, state: str, detail: str) -> None:
-        marks = {"queued": "·", "running": "▶", "published": "✔", "up to date": "=",
-                 "would build": "?"}
-        if self.rows:
-            self.stream.write(f"\x1b[{len(self.rows)}F")
-        self.rows[key] = f"{marks.get(state, ' ')} {key:<28} {state}" + (
-            f"  {detail}" if detail else "")
-        for row in self.rows.values():
-            self.stream.write(f"\x1b[2K{row[:max(20, _width() - 1)]}\n")
+    def _draw(self) -> None:
+        width = max(40, _width() - 1)
+        lines = [f"{self.MARKS.get(state, ' ')} {key:<26} {state}"
+                 + (f"  {detail}" if detail and state != "failed" else "")
+                 for key, (state, detail) in self.rows.items()]
+        done = sum(1 for state, _ in self.rows.values() if state in self.DONE)
+        total = len(self.rows)
+        filled = round(24 * done / total) if total else 0
+        lines.append(f"[{'#' * filled}{'-' * (24 - filled)}] {done}/{total} done")
+        if self.drawn:
+            self.stream.write(f"\x1b[{self.drawn}F")
+        for line in lines:
+            self.stream.write(f"\x1b[2K{line[:width]}\n")
+        self.drawn = len(lines)
         self.stream.flush()
 
 
