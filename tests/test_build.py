@@ -103,3 +103,20 @@ def test_a_notebook_given_by_path_builds(tmp_path):
     result = run_cli("build", str(nb), "--formats", "html", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "copy.html").exists()
+
+
+def test_nbconvert_entry_points_use_the_project_template(tmp_path, built_reports):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    nb = tmp_path / "tourism.ipynb"
+    shutil.copy(built_reports / "tourism.ipynb", nb)
+    jupyter = Path(sys.executable).parent / "jupyter"
+    for exporter in ("bilateral_html", "bilateral_pdf"):
+        result = subprocess.run([str(jupyter), "nbconvert", "--to", exporter, str(nb)],
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+    html = (tmp_path / "tourism.html").read_text(encoding="utf-8")
+    assert "<script" not in html and 'class="title-block"' in html
+    assert (tmp_path / "tourism.pdf").read_bytes().startswith(b"%PDF-")
