@@ -248,6 +248,9 @@ def plan(opts: Options) -> Plan:
             sf = opts.params_dir / f"{scenario}.yaml"
             files.insert(0, (_shown(sf), load_file(sf)))
         overrides = resolve(declared_params, opts.parameters, files)
+        if any("data_dir" in o for o in overrides.values()):
+            raise UsageError("set the data folder with --data DIR, not as the parameter "
+                             "data_dir: --data is validated before the build and hashed")
         for name, path in sources.items():
             params = dict(overrides[name])
             if "data_dir" in declared_params[name]:
