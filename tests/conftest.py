@@ -17,6 +17,35 @@ PARAMS = ROOT / "params"
 BILATERAL = [sys.executable, "-m", "bilateral.cli"]
 
 
+def write_files(root: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` (relative path → bytes) under ``root``: a "last good" report set."""
+    for rel, data in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    """Every path under ``root``, hidden ones included: folders map to None, files to bytes."""
+    found: dict[str, bytes | None] = {}
+    for folder, dirs, files in os.walk(root):
+        base = Path(folder)
+        for d in dirs:
+            found[(base / d).relative_to(root).as_posix() + "/"] = None
+        for f in files:
+            found[(base / f).relative_to(root).as_posix()] = (base / f).read_bytes()
+    return found
+
+
+def edit_line(path: Path, line_no: int, old: str, new: str) -> None:
+    """Replace ``old`` (which must occur exactly once) on line ``line_no`` (1-based)."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    line = lines[line_no - 1]
+    assert line.count(old) == 1, f"{path.name} line {line_no} changed: {line!r}"
+    lines[line_no - 1] = line.replace(old, new)
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
 @pytest.fixture
 def data_copy(tmp_path) -> Path:
     """A writable copy of data/ in the test's temporary folder."""

@@ -16,6 +16,8 @@ from bilateral import metrics as m
 from bilateral.claims import CONTRADICTED, HOLDS, NOT_SUPPORTED, WITHIN_ROUNDING
 from bilateral.figures import load
 
+from .conftest import edit_line
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
@@ -24,13 +26,6 @@ def ds():
     return load(DATA)
 
 
-def edit_line(path: Path, line_no: int, old: str, new: str) -> None:
-    """Replace ``old`` (which must occur exactly once) on line ``line_no`` (1-based)."""
-    lines = path.read_text(encoding="utf-8").split("\n")
-    line = lines[line_no - 1]
-    assert line.count(old) == 1, f"{path.name} line {line_no} changed: {line!r}"
-    lines[line_no - 1] = line.replace(old, new)
-    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def verdicts(folder) -> dict[str, str]:

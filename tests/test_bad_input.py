@@ -16,14 +16,13 @@ holds only the file it breaks.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from .conftest import DATA, run_cli
+from .conftest import DATA, run_cli, snapshot, write_files
 
 CASES = Path(__file__).resolve().parent / "cases"
 CASE_DIRS = sorted(p for p in CASES.iterdir() if p.is_dir()) if CASES.is_dir() else []
@@ -60,23 +59,8 @@ def _prepare_data(case_dir: Path, case: dict, dest: Path) -> Path:
     return dest
 
 
-def _write_last_good(out: Path) -> None:
-    for rel, data in LAST_GOOD.items():
-        p = out / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
 
 
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every path under ``root``, hidden ones included: folders map to None, files to bytes."""
-    found: dict[str, bytes | None] = {}
-    for folder, dirs, files in os.walk(root):
-        base = Path(folder)
-        for d in dirs:
-            found[(base / d).relative_to(root).as_posix() + "/"] = None
-        for f in files:
-            found[(base / f).relative_to(root).as_posix()] = (base / f).read_bytes()
-    return found
 
 
 def _expand(arg: str, data: Path, case_dir: Path) -> str:
@@ -126,7 +110,7 @@ def test_bad_input_is_refused_and_changes_nothing(case_dir: Path, tmp_path: Path
     case = _load_case(case_dir)
     data = _prepare_data(case_dir, case, tmp_path / "data")
     out = tmp_path / "out"
-    _write_last_good(out)
+    write_files(out, LAST_GOOD)
     before = snapshot(out)
     args = [_expand(a, data, case_dir) for a in case["args"]]
 

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from .conftest import BILATERAL, ROOT, run_cli
+from .conftest import BILATERAL, ROOT, run_cli, snapshot, write_files
 
 pytestmark = pytest.mark.slow
 
@@ -61,23 +61,8 @@ def write_notebook(path: Path, *cells) -> Path:
     return path
 
 
-def write_last_good(out: Path, extra: dict[str, bytes] | None = None) -> None:
-    for rel, data in {**LAST_GOOD, **(extra or {})}.items():
-        p = out / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
 
 
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every path under ``root``, hidden ones included: folders map to None, files to bytes."""
-    found: dict[str, bytes | None] = {}
-    for folder, dirs, files in os.walk(root):
-        base = Path(folder)
-        for d in dirs:
-            found[(base / d).relative_to(root).as_posix() + "/"] = None
-        for f in files:
-            found[(base / f).relative_to(root).as_posix()] = (base / f).read_bytes()
-    return found
 
 
 def assert_kept(before: dict, after: dict, allowed_new: set[str]) -> None:
@@ -191,8 +176,8 @@ def test_failing_cell_is_reported_and_loses_nothing(tmp_path):
                         'raise ValueError("boom")',
                         "print('never reached')")
     out = tmp_path / "out"
-    write_last_good(out, {"boom.html": b"<p>last good boom</p>\n",
-                          "boom.ipynb": b'{"last": "good"}\n'})
+    write_files(out, {**LAST_GOOD, "boom.html": b"<p>last good boom</p>\n",
+                      "boom.ipynb": b'{"last": "good"}\n'})
     before = snapshot(out)
 
     result = run_cli("build", str(nb), "--formats", "html", "--out", str(out), "--quiet")
@@ -223,7 +208,7 @@ def test_cell_longer_than_timeout_is_stopped(tmp_path):
                         ("parameters", DATA_DIR_CELL),
                         "import time\ntime.sleep(30)")
     out = tmp_path / "out"
-    write_last_good(out)
+    write_files(out, LAST_GOOD)
     before = snapshot(out)
 
     start = time.monotonic()
@@ -251,7 +236,7 @@ def test_dead_kernel_is_reported(tmp_path):
                         ("parameters", DATA_DIR_CELL),
                         "import os\nos._exit(1)")
     out = tmp_path / "out"
-    write_last_good(out)
+    write_files(out, LAST_GOOD)
     before = snapshot(out)
 
     result = run_cli("build", str(nb), "--formats", "html", "--out", str(out), "--quiet",
@@ -335,7 +320,7 @@ def test_sigterm_publishes_nothing_and_exits_130(tmp_path, popen_build):
     nbs = tmp_path / "nbs"
     nb = write_notebook(nbs / "gated.ipynb", ("parameters", DATA_DIR_CELL), GATED_CELL)
     out = tmp_path / "out"
-    write_last_good(out)
+    write_files(out, LAST_GOOD)
     before = snapshot(out)
     proc = popen_build(str(nb), "--out", str(out), "--quiet",
                        kernel_pid_file=nbs / "kernel.pid")

@@ -20,6 +20,8 @@ import pytest
 from bilateral.errors import DataError
 from bilateral.figures import load, parse_period
 
+from .conftest import edit_line
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 FIGURES = "data/figures.csv"
@@ -42,13 +44,6 @@ QUARTERS = "data/context/trade_quarters.csv"
 # --------------------------------------------------------------------------- helpers
 
 
-def edit_line(path: Path, line_no: int, old: str, new: str) -> None:
-    """Replace ``old`` (which must occur exactly once) on line ``line_no`` (1-based)."""
-    lines = path.read_text(encoding="utf-8").split("\n")
-    line = lines[line_no - 1]
-    assert line.count(old) == 1, f"{path.name} line {line_no} changed: {line!r}"
-    lines[line_no - 1] = line.replace(old, new)
-    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def insert_line(path: Path, line_no: int, text: str) -> None:
