@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from .metrics import Interval
+from .metrics import Interval, round_half_up
 
 MINUS = "\u2212"
 """The typographic minus sign, used for negative numbers in reports."""
 
 
 def num(x: float, decimals: int = 1) -> str:
-    """``1234.5`` → ``'1,234.5'``; negative decimals round to tens, hundreds, …"""
-    if decimals < 0:
-        x = round(x, decimals)
-        decimals = 0
-    return f"{x:,.{decimals}f}".replace("-", MINUS)
+    """``1234.5`` → ``'1,234.5'``; negative decimals round to tens, hundreds, …
+
+    Halves round away from zero, as printed figures do (``num(0.125, 2)`` is ``'0.13'``).
+    """
+    x = round_half_up(x, decimals)
+    return f"{x:,.{max(decimals, 0)}f}".replace("-", MINUS)
 
 
 def busd(x: float, decimals: int = 2) -> str:
