@@ -195,10 +195,16 @@ def test_failing_cell_is_reported_and_loses_nothing(tmp_path):
               if o.get("output_type") == "error"]
     assert [(e["ename"], e["evalue"]) for e in errors] == [("ValueError", "boom")]
     assert leftovers(out) == []
-    assert_kept(before, snapshot(out), {"_failed/", "_failed/boom.ipynb", ".bilateral.lock",
-                                        ".bilateral-state.json"})
+    assert_only_failed_added(before, out, "boom")
     assert result.stdout == ""
     assert_stderr_is_one_line(result.stderr)
+
+
+def assert_only_failed_added(before: dict, out: Path, name: str) -> None:
+    """The last good files are as they were; only the failed notebook and the build's own
+    lock and state files were added."""
+    assert_kept(before, snapshot(out), {"_failed/", f"_failed/{name}.ipynb", ".bilateral.lock",
+                                        ".bilateral-state.json"})
 
 
 # ---------------------------------------------------------------------------- (b)
@@ -223,8 +229,7 @@ def test_cell_longer_than_timeout_is_stopped(tmp_path):
     assert "timeout" in line.lower(), line
     assert "2 s" in line, line
     assert leftovers(out) == []
-    assert_kept(before, snapshot(out), {"_failed/", "_failed/slow.ipynb", ".bilateral.lock",
-                                        ".bilateral-state.json"})
+    assert_only_failed_added(before, out, "slow")
     assert line.startswith("bilateral: slow, cell 2: "), f"the cell is not named: {line}"
     assert_stderr_is_one_line(result.stderr)
 
@@ -247,8 +252,7 @@ def test_dead_kernel_is_reported(tmp_path):
     assert line.startswith("bilateral: dies"), line
     assert "kernel died" in line, line
     assert leftovers(out) == []
-    assert_kept(before, snapshot(out), {"_failed/", "_failed/dies.ipynb", ".bilateral.lock",
-                                        ".bilateral-state.json"})
+    assert_only_failed_added(before, out, "dies")
     assert line.startswith("bilateral: dies, cell 2: "), f"the cell is not named: {line}"
     assert_stderr_is_one_line(result.stderr)
 

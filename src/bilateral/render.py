@@ -22,7 +22,7 @@ from .pdf import html_to_pdf
 TEMPLATES = Path(str(files("bilateral") / "templates"))
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 TOC_MIN_PAGES = 3
-"""A table of contents is added to a PDF that would otherwise run to this many pages."""
+"""A PDF keeps its table of contents when, laid out with it, it runs to this many pages."""
 
 
 class SectionAnchors(Preprocessor):
