@@ -69,3 +69,27 @@ def built_reports(tmp_path_factory) -> Path:
     result = run_cli("build", "--out", str(out), "--quiet")
     assert result.returncode == 0, result.stderr
     return out
+
+
+def set_figure(folder: Path, figure_id: str, **fields: str) -> None:
+    """Change the columns ``fields`` of the row ``figure_id`` in a data folder, wherever it is
+    (``figures.csv`` or ``context/*.csv``). Other rows keep their bytes."""
+    import csv
+    import io
+
+    for path in [folder / "figures.csv", *sorted((folder / "context").glob("*.csv"))]:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        header = next(csv.reader([lines[0]]))
+        for i, line in enumerate(lines[1:], start=1):
+            row = next(csv.reader([line]))
+            if row and row[0] == figure_id:
+                record = dict(zip(header, row))
+                unknown = set(fields) - set(header)
+                assert not unknown, f"no columns {unknown} in {path.name}"
+                record.update({k: str(v) for k, v in fields.items()})
+                buf = io.StringIO()
+                csv.writer(buf, lineterminator="\n").writerow([record[h] for h in header])
+                lines[i] = buf.getvalue()
+                path.write_text("".join(lines), encoding="utf-8")
+                return
+    raise AssertionError(f"no row {figure_id!r} in {folder}")

@@ -16,7 +16,7 @@ from bilateral import metrics as m
 from bilateral.claims import CONTRADICTED, HOLDS, NOT_SUPPORTED, WITHIN_ROUNDING
 from bilateral.figures import load
 
-from .conftest import edit_line
+from .conftest import edit_line, set_figure
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -302,7 +302,9 @@ def test_claim_checks_name_the_numbers(ds):
     assert "2015" in by_id["record_2023"].check  # the missing year is said out loud
     assert "1949" in by_id["anniversary_75"].statement  # 2024 - 75
     assert "2024 + 6 = 2030" in by_id["six_year_horizon"].check
-    assert "slightly above the first-reported value" in by_id["q1_growth"].check
+    # 53.845 < 53.848, the lowest base 5.2 % allows: the base was revised up.
+    assert "above the first-reported value: growth on a base revised up" in by_id[
+        "q1_growth"].check
     assert "the largest single source" in by_id["majority_chinese"].check
 
 
@@ -313,18 +315,20 @@ def test_claim_checks_name_the_numbers(ds):
 
 
 def test_tripled_contradicted_below_three(data_copy):
-    edit_line(data_copy / "figures.csv", 6, ",600000,people", ",560000,people")
-    # 560000 / 187000 = 2.99465 < 3 at the point (and 559500 / 187500 = 2.984 at the
-    # lower bound): not more than tripled.
+    set_figure(data_copy, "visitors_2023", value="560000",
+               quote="more than tripled in 2023, from 187,000 to 560,000")
+    # 560000 / 187000 = 2.99465 < 3 at the point, and even the upper bound
+    # 560500 / 186500 = 3.00536 is above 3 only at some roundings: not supported.
     got = verdicts(data_copy)
-    assert got["tripled"] == CONTRADICTED
+    assert got["tripled"] == NOT_SUPPORTED
     # Only that claim moves: 199800 / 560000 = 35.7 % is still no majority.
     assert got["majority_chinese"] == CONTRADICTED
     assert got["record_2023"] == HOLDS
 
 
 def test_tripled_within_rounding(data_copy):
-    edit_line(data_copy / "figures.csv", 6, ",600000,people", ",562000,people")
+    set_figure(data_copy, "visitors_2023", value="562000",
+               quote="more than tripled in 2023, from 187,000 to 562,000")
     # 562000 / 187000 = 3.00535 > 3 at the point, but 561500 / 187500 = 2.99467 < 3:
     # holds only within rounding.
     assert verdicts(data_copy)["tripled"] == WITHIN_ROUNDING
@@ -332,8 +336,16 @@ def test_tripled_within_rounding(data_copy):
 
 def test_majority_no_longer_contradicted(data_copy):
     edit_line(data_copy / "context" / "tourism.csv", 5, ",199800,people", ",340000,people")
-    # 340000 / 670700 = 50.69 % of the border count, more than half; and 340000 / 600000
-    # = 56.7 % of the article's total.
+    # 340000 / 670700 = 50.69 % of the border count; even at the least favourable
+    # rounding 339950 / 670750 = 50.68 % > 50: a majority of the body that counts by
+    # country. (And 340000 / 600000 = 56.7 % of the article's total.)
+    assert verdicts(data_copy)["majority_chinese"] == HOLDS
+
+
+def test_majority_of_the_article_total_only(data_copy):
+    edit_line(data_copy / "context" / "tourism.csv", 5, ",199800,people", ",320000,people")
+    # 320050 / 670650 = 47.72 % of the border count at most: no majority of the body's own
+    # total; but 320000 / 600000 = 53.3 % of another body's total: not supported.
     assert verdicts(data_copy)["majority_chinese"] == NOT_SUPPORTED
 
 
@@ -344,32 +356,29 @@ def test_majority_still_contradicted_below_half(data_copy):
 
 
 def test_record_contradicted(data_copy):
-    edit_line(data_copy / "context" / "trade_annual.csv", 11, ",240.1,usd_bn", ",180.0,usd_bn")
+    set_figure(data_copy, "gacc_trade_2023", value="180.0", quote="hit $180.0 billion in 2023")
     # 180.0 < 2022's 190.27: 2023 is no record.
     assert verdicts(data_copy)["record_2023"] == CONTRADICTED
 
 
 def test_record_within_rounding(data_copy):
-    edit_line(data_copy / "context" / "trade_annual.csv", 11, ",240.1,usd_bn,2023,1,",
-              ",240.12,usd_bn,2023,2,")
+    set_figure(data_copy, "gacc_trade_2023", value="240.12", decimals="2")
     # Customs 240.12 is a record (> 190.27) and prints as 240.1: the article's figure
     # holds within rounding.
     assert verdicts(data_copy)["record_2023"] == WITHIN_ROUNDING
 
 
 def test_record_with_a_wrong_figure_is_not_within_rounding(data_copy):
-    # BUG (src/bilateral/claims.py, _record): any record year whose customs total differs
-    # from the article's figure gets "holds within rounding", however large the gap. Here
-    # customs says 250.0 and the article 240.1: 250.0 is outside the article's rounding
-    # interval [240.05, 240.15], so the article's figure does not hold within rounding.
-    # WITHIN_ROUNDING should need the customs value inside the article's printed bounds.
-    # This test asserts the correct behaviour and fails until claims.py is fixed.
-    edit_line(data_copy / "context" / "trade_annual.csv", 11, ",240.1,usd_bn", ",250.0,usd_bn")
-    assert verdicts(data_copy)["record_2023"] in (NOT_SUPPORTED, CONTRADICTED)
+    # Customs says 250.0 and the article 240.1: 250.0 is outside the article's rounding
+    # interval [240.05, 240.15]. 250.0 is still a record, so the record holds but the
+    # article's figure is not customs': not supported by the cited figures.
+    set_figure(data_copy, "gacc_trade_2023", value="250.0", quote="hit $250.0 billion in 2023")
+    assert verdicts(data_copy)["record_2023"] == NOT_SUPPORTED
 
 
 def test_q1_growth_not_supported_when_article_differs(data_copy):
-    edit_line(data_copy / "figures.csv", 4, ",5.2,percent", ",5.3,percent")
+    set_figure(data_copy, "trade_2024q1_yoy", value="5.3",
+               quote="a year on year increase of 5.3 percent")
     # The article's 5.3 % is no longer MOFCOM's 5.2 %.
     got = verdicts(data_copy)
     assert got["q1_growth"] == NOT_SUPPORTED
@@ -378,18 +387,22 @@ def test_q1_growth_not_supported_when_article_differs(data_copy):
 
 
 def test_positive_trend_contradicted_by_a_fall(data_copy):
-    edit_line(data_copy / "figures.csv", 4, ",5.2,percent", ",-1.0,percent")
+    set_figure(data_copy, "trade_2024q1_yoy", value="-1.0",
+               quote="a year on year increase of -1.0 percent")
     # -1.0 % (at most -0.95 %) is a fall: the positive trend did not continue.
     assert verdicts(data_copy)["positive_trend"] == CONTRADICTED
 
 
 def test_positive_trend_needs_the_whole_interval_above_zero(data_copy):
-    edit_line(data_copy / "figures.csv", 4, ",5.2,percent", ",0.0,percent")
-    # 0.0 % printed to one decimal could be -0.05 %: not surely positive.
-    assert verdicts(data_copy)["positive_trend"] == CONTRADICTED
+    set_figure(data_copy, "trade_2024q1_yoy", value="0.0",
+               quote="a year on year increase of 0.0 percent")
+    # 0.0 % printed to one decimal could be anything from -0.05 % to 0.05 %: growth may
+    # have been positive or not, so the figures do not support the claim either way.
+    assert verdicts(data_copy)["positive_trend"] == NOT_SUPPORTED
 
 
 def test_anniversary_contradicted(data_copy):
-    edit_line(data_copy / "figures.csv", 15, ",75,years", ",74,years")
+    set_figure(data_copy, "ties_span", value="74",
+               quote="grown stronger amidst wind and rain over the past 74 years")
     # "75th anniversary" but "past 74 years": 2024 - 75 = 1949 vs 2024 - 74 = 1950.
     assert verdicts(data_copy)["anniversary_75"] == CONTRADICTED

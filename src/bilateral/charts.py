@@ -10,6 +10,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from .story.words import growth_label, plain
 from .tourism import Growth, MajorityCheck
 from .trade import QuarterAnalysis, Scenario, YearRow
 
@@ -31,7 +32,7 @@ def _new(size=SIZE, ncols: int = 1) -> tuple[Figure, list]:
     return fig, list(axes)
 
 
-def annual_trade(rows: list[YearRow], highlight_year: int = 2023) -> Figure:
+def annual_trade(rows: list[YearRow], highlight_year: int, title: str) -> Figure:
     """Bars of China's customs totals by year, ``highlight_year`` in orange."""
     fig, (ax,) = _new()
     years = [r.year for r in rows]
@@ -49,21 +50,19 @@ def annual_trade(rows: list[YearRow], highlight_year: int = 2023) -> Figure:
     ax.tick_params(axis="x", labelsize=8)
     ax.set_ylabel("Trade (billion USD)")
     ax.set_xlabel("Year")
-    ax.set_title(f"China–Russia trade by year, China's customs ({highlight_year} highlighted)",
-                 fontsize=10, loc="left")
+    ax.set_title(title, fontsize=10, loc="left")
     ax.set_ylim(0, max(values) * 1.12)
     return fig
 
 
-def quarter(q: QuarterAnalysis) -> Figure:
-    """Q1 2023 (first reported, and implied by 5.2 %) against Q1 2024, with intervals."""
+def quarter(q: QuarterAnalysis, labels: tuple[str, str, str], title: str) -> Figure:
+    """The quarter a year earlier (first reported, and as the reported growth implies it)
+    against the quarter, with intervals; ``labels`` name the three rows."""
     fig, (ax,) = _new((7.0, 2.8))
     items = [
-        ("Q1 2023, first reported", q.first_reported_q1_2023, None, OKABE_ITO["grey"], "s"),
-        (f"Q1 2023, implied by {q.q1_2024.point:,.2f} and {q.growth_reported.point:.1f} %",
-         q.implied_q1_2023.point, q.implied_q1_2023,
-         OKABE_ITO["orange"], "o"),
-        ("Q1 2024, as reported", q.q1_2024.point, q.q1_2024, OKABE_ITO["blue"], "D"),
+        (labels[0], q.first_reported_q1_2023, None, OKABE_ITO["grey"], "s"),
+        (labels[1], q.implied_q1_2023.point, q.implied_q1_2023, OKABE_ITO["orange"], "o"),
+        (labels[2], q.q1_2024.point, q.q1_2024, OKABE_ITO["blue"], "D"),
     ]
     for i, (_label, v, iv, colour, marker) in enumerate(items):
         y = len(items) - 1 - i
@@ -78,13 +77,13 @@ def quarter(q: QuarterAnalysis) -> Figure:
                         va="center", fontsize=8)
     ax.set_yticks(range(len(items)), [it[0] for it in reversed(items)], fontsize=8)
     ax.set_ylim(-0.6, len(items) - 0.4)
-    lo = min(q.first_reported_q1_2023, q.implied_q1_2023.lo)
-    ax.set_xlim(lo - 0.6, q.q1_2024.hi + 2.2)
+    lo = min(q.first_reported_q1_2023, q.implied_q1_2023.lo, q.q1_2024.lo)
+    hi = max(q.first_reported_q1_2023, q.implied_q1_2023.hi, q.q1_2024.hi)
+    pad = max(hi - lo, 1.0)
+    ax.set_xlim(lo - 0.2 * pad, hi + 0.8 * pad)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_xlabel("Trade in the quarter (billion USD); bars show the rounding interval")
-    ax.set_title(f"First quarter: the base that {q.growth_reported.point:.1f} % implies, "
-                 "beside the first report",
-                 fontsize=10, loc="left")
+    ax.set_title(title, fontsize=10, loc="left")
     return fig
 
 
@@ -121,14 +120,16 @@ def visitors(g: Growth, c: MajorityCheck) -> Figure:
         right.annotate(f"{v:,.0f}k", (x, v), ha="center", va="bottom", fontsize=8,
                        xytext=(0, 2), textcoords="offset points")
     right.set_ylabel("Tourists, 2023 (thousands)")
-    right.set_title("2023 totals by body; China's share", fontsize=9, loc="left")
+    right.set_title(f"{c.border_china.period.year} totals by body; China's share", fontsize=9,
+                    loc="left")
     right.legend(fontsize=7, frameon=False, loc="lower right")
     right.set_ylim(0, max(totals) * 1.15)
     right.tick_params(axis="x", labelsize=8)
     return fig
 
 
-def scenarios(paths: list[Scenario], history: list[YearRow], milestone: float) -> Figure:
+def scenarios(paths: list[Scenario], history: list[YearRow], milestone: float,
+              title: str) -> Figure:
     """Constant-growth paths to the horizon, from the customs record."""
     fig, (ax,) = _new((7.0, 3.6))
     ax.plot([r.year for r in history], [r.total.value for r in history], color=OKABE_ITO["black"],
@@ -138,15 +139,14 @@ def scenarios(paths: list[Scenario], history: list[YearRow], milestone: float) -
     for i, s in enumerate(paths):
         ax.plot(s.years, s.values, color=colours[i % len(colours)],
                 linestyle=styles[i % len(styles)], linewidth=1.8,
-                label=f"{s.growth_pct:+.1f} % a year → {s.final:,.0f} in {s.years[-1]}")
+                label=f"{growth_label(s.growth_pct)} → {s.final:,.0f} in {s.years[-1]}")
     ax.axhline(milestone, color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
-    ax.annotate(f"milestone {milestone:,.0f}", (history[0].year, milestone), fontsize=7,
+    ax.annotate(f"milestone {plain(milestone)}", (history[0].year, milestone), fontsize=7,
                 va="bottom", color="#555555")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("Trade (billion USD)")
     ax.set_xlabel("Year")
-    ax.set_title("Trade to the end of the six-year horizon under constant growth",
-                 fontsize=10, loc="left")
+    ax.set_title(title, fontsize=10, loc="left")
     ax.legend(fontsize=7, frameon=False, loc="upper left")
     return fig

@@ -11,6 +11,7 @@ from IPython.display import HTML
 from . import fmt
 from .figures import Dataset
 from .present import table
+from .story.words import growth_label, period_name, plain
 from .tourism import Growth
 from .trade import QuarterAnalysis, Scenario, YearRow
 
@@ -38,34 +39,39 @@ def annual_table(rows: list[YearRow], caption: str) -> HTML:
 
 
 def quarter_table(ds: Dataset, q: QuarterAnalysis, caption: str) -> HTML:
-    """The first-quarter quantities with their intervals and how each is computed."""
-    q1, g = fmt.num(q.q1_2024.point, 2), fmt.num(q.growth_reported.point, 1)
+    """The quarter's quantities with their intervals and how each is computed."""
+    dq, dg = max(q.article_q1.decimals, 0), max(q.article_growth.decimals, 0)
+    q1, g = fmt.num(q.q1_2024.point, dq), fmt.num(q.growth_reported.point, dg)
     first, y23 = fmt.num(q.first_reported_q1_2023, 3), fmt.num(q.total_2023.point, 1)
+    cur, base = period_name(q.period), period_name(q.base_period)
+    year, prior = q.period.year, q.year_period.year
     rows = [
-        ["Q1 2023 implied by the article", fmt.num(q.implied_q1_2023.point, 3),
+        [f"{base} implied by the article", fmt.num(q.implied_q1_2023.point, 3),
          fmt.span(q.implied_q1_2023, fmt.num, decimals=3), f"{q1} ÷ (1 + {g} ÷ 100)"],
-        ["Q1 2023 as first reported", first, "—", _src(ds, "gacc_trade_2023q1")],
+        [f"{base} as first reported", first, "—", _src(ds, q.first_reported.id)],
         ["Growth from the first report (%)", fmt.num(q.growth_vs_first_reported.point, 2),
          fmt.span(q.growth_vs_first_reported, fmt.num, decimals=2),
          f"({q1} ÷ {first} − 1) × 100"],
         ["Revision the reported growth implies", fmt.num(q.revision.point, 3),
          fmt.span(q.revision, fmt.num, decimals=3), "implied − first reported"],
-        ["Q1 2024 as a share of 2023 (%)", fmt.num(q.share_of_2023.point, 2),
+        [f"{cur} as a share of {prior} (%)", fmt.num(q.share_of_2023.point, 2),
          fmt.span(q.share_of_2023, fmt.num, decimals=2), f"{q1} ÷ {y23} × 100"],
-        ["Run rate: Q1 2024 × 4", fmt.num(q.run_rate.point, 2),
+        [f"Run rate: {cur} × 4", fmt.num(q.run_rate.point, 2),
          fmt.span(q.run_rate, fmt.num, decimals=2), f"{q1} × 4"],
-        ["2024 if Q1's share of the year held", fmt.num(q.full_year_if_share_held.point, 2),
+        [f"{year} if the quarter's share of the year held",
+         fmt.num(q.full_year_if_share_held.point, 2),
          fmt.span(q.full_year_if_share_held, fmt.num, decimals=2),
-         f"{q1} ÷ (implied Q1 2023 ÷ {y23}) = {y23} × (1 + {g} ÷ 100)"],
+         f"{q1} ÷ (implied {base} ÷ {y23}) = {y23} × (1 + {g} ÷ 100)"],
     ]
     if q.actual_2024 is not None:
-        rows.append(["2024 as customs reported", fmt.num(q.actual_2024, 3), "—",
-                     _src(ds, "gacc_trade_2024")])
+        rows.append([f"{year} as customs reported", fmt.num(q.actual_2024, 3), "—",
+                     _src(ds, f"gacc_trade_{year}")])
     return table(rows, ["Quantity (bn USD unless marked)", "Value", "Rounding interval",
                         "How computed"], caption=caption,
                  note="Intervals: each input may be anywhere within half a unit of its last "
-                      f"printed digit ({q1} → {fmt.span(q.q1_2024, fmt.num, decimals=3)}; "
-                      f"{g} → {fmt.span(q.growth_reported, fmt.num, decimals=2)}); the bounds "
+                      f"printed digit ({q1} → "
+                      f"{fmt.span(q.q1_2024, fmt.num, decimals=dq + 1)}; {g} → "
+                      f"{fmt.span(q.growth_reported, fmt.num, decimals=dg + 1)}); the bounds "
                       "are the extremes over those ranges.",
                  numeric=[1])
 
@@ -74,10 +80,9 @@ def scenario_table(paths: list[Scenario], milestone: float, caption: str) -> HTM
     """Projected totals by year for each path, and the year each first reaches ``milestone``."""
     years = paths[0].years
     rows = [[y] + [fmt.num(s.values[k], 1) for s in paths] for k, y in enumerate(years)]
-    rows.append([f"First year ≥ {fmt.num(milestone, 0)}"]
+    rows.append([f"First year ≥ {plain(milestone)}"]
                 + [str(s.first_year_at_milestone or f"not by {years[-1]}") for s in paths])
-    return table(rows, ["Year"] + [fmt.pct(s.growth_pct, 1, signed=True) + " a year"
-                                   for s in paths],
+    return table(rows, ["Year"] + [growth_label(s.growth_pct) for s in paths],
                  caption=caption,
                  note=f"Value in year t = total of {years[0]} × (1 + g ÷ 100)^(t − {years[0]}).",
                  numeric=range(1, len(paths) + 1))

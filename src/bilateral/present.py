@@ -32,6 +32,14 @@ def prose(template: str, **values) -> HTML:
     return HTML(f"<p>{template.format(**{k: _e(str(v)) for k, v in values.items()})}</p>")
 
 
+def paragraph(text: str) -> HTML:
+    """A paragraph from :mod:`bilateral.story`: markup whose values are already escaped
+    (a :class:`markupsafe.Markup`); a plain ``str`` is escaped whole."""
+    from markupsafe import escape
+
+    return HTML(f"<p>{escape(text)}</p>")
+
+
 def table(rows: Iterable[Sequence], headers: Sequence[str], caption: str | None = None,
           note: str | None = None, numeric: Iterable[int] = ()) -> HTML:
     """A table; columns whose index is in ``numeric`` are right-aligned."""

@@ -63,9 +63,21 @@ class MajorityCheck:
     border_china: Figure
     share_of_border_total: Interval
     share_of_article_total: Interval
-    largest_other: Figure
+    largest_other: Figure | None
+    """The largest count of another country, or None when the data has no other."""
     china_is_largest: bool
     other_totals: list[Figure]
+
+    @property
+    def majority_of_border_total(self) -> str:
+        """``'surely'``, ``'at the point'``, ``'only at some roundings'`` or ``'no'``: is
+        China's count more than half of the border service's own total?"""
+        s = self.share_of_border_total
+        if s.lo > 50:
+            return "surely"
+        if s.point > 50:
+            return "at the point"
+        return "only at some roundings" if s.hi > 50 else "no"
 
     @property
     def any_majority(self) -> bool:
@@ -82,7 +94,7 @@ def majority(ds: Dataset) -> MajorityCheck:
     border_total.require_positive("the total of a share")
     others = [f for f in ds.series("fsb_tourist_entries_") if f.period.year == 2023
               and f.id not in (border_total.id, china.id)]
-    largest_other = max(others, key=lambda f: f.value)
+    largest_other = max(others, key=lambda f: f.value) if others else None
     ci = m.printed(china.value, china.decimals)
     return MajorityCheck(
         article_total=total,
@@ -93,7 +105,7 @@ def majority(ds: Dataset) -> MajorityCheck:
             ci, m.printed(border_total.value, border_total.decimals)),
         share_of_article_total=m.share_pct_interval(ci, m.printed(total.value, total.decimals)),
         largest_other=largest_other,
-        china_is_largest=china.value > largest_other.value,
+        china_is_largest=largest_other is None or china.value > largest_other.value,
         other_totals=[ds[i] for i in ("rst_foreign_tourists_2023", "fsb_tourist_entries_2023",
                                       "ator_foreign_tourists_2023")],
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from . import metrics as m
 from .errors import DataError
-from .figures import Dataset, Figure
+from .figures import Dataset, Figure, Period
 from .metrics import Interval
 
 ANNUAL_PREFIX = "gacc_trade_"
@@ -64,6 +64,13 @@ class RecordCheck:
     missing_years: list[int]
     is_record: bool
 
+    @property
+    def position(self) -> str:
+        """``'above'``, ``'equal to'`` or ``'below'`` the highest earlier year."""
+        if self.value > self.highest_before:
+            return "above"
+        return "equal to" if self.value == self.highest_before else "below"
+
 
 def record_check(ds: Dataset, year: int) -> RecordCheck:
     """Is ``year``'s customs total above every earlier year in the series?"""
@@ -79,6 +86,11 @@ def record_check(ds: Dataset, year: int) -> RecordCheck:
                        totals[year].value > before[best_year])
 
 
+def years_with_totals(ds: Dataset) -> list[int]:
+    """The years that have a customs total, in order."""
+    return sorted(_annual_totals(ds))
+
+
 def cagr(ds: Dataset, first_year: int, last_year: int) -> Interval:
     """CAGR of the customs totals between two years, with the rounding interval."""
     totals = _annual_totals(ds)
@@ -89,6 +101,58 @@ def cagr(ds: Dataset, first_year: int, last_year: int) -> Interval:
     a.require_positive("the start of a compound growth rate")
     return m.cagr_pct_interval(m.printed(a.value, a.decimals), m.printed(b.value, b.decimals),
                                last_year - first_year)
+
+
+@dataclass(frozen=True)
+class YearAnalysis:
+    """The article's annual total beside China's customs record for the same year."""
+
+    article: Figure
+    official: Figure
+    row: YearRow
+    previous: YearRow | None
+    record: RecordCheck
+    cagr_long: tuple[int, Interval] | None
+    """Compound growth from the first year of the series, with that year."""
+    cagr_short: tuple[int, Interval] | None
+    """Compound growth over the last five years, when the series has that year."""
+
+    @property
+    def year(self) -> int:
+        return self.row.year
+
+    @property
+    def official_equals_article(self) -> bool:
+        return self.official.value == self.article.value
+
+    @property
+    def official_within_article_rounding(self) -> bool:
+        """Does customs' total round to the article's figure as printed?"""
+        lo, hi = self.article.bounds
+        return lo <= self.official.value <= hi
+
+
+SHORT_CAGR_YEARS = 5
+
+
+def year(ds: Dataset, article_id: str = "trade_2023") -> YearAnalysis:
+    """The year of the article's total: customs' figure, growth, record and compound growth."""
+    article = ds[article_id]
+    y = article.period.year
+    rows = {r.year: r for r in annual(ds)}
+    if y not in rows:
+        raise DataError(article.file, f"{article_id} is for {y}, but the customs series has "
+                        f"no total for {y}", row=article.row, column="period")
+    first = min(rows)
+    if first == y:
+        raise DataError(article.file, f"{article_id} is for {y}, but the customs series has "
+                        f"no earlier year to compare it with", row=article.row,
+                        column="period")
+    rec = record_check(ds, y)
+    long = (first, cagr(ds, first, y)) if first < y else None
+    start = y - SHORT_CAGR_YEARS
+    short = (start, cagr(ds, start, y)) if start in rows and start > first else None
+    return YearAnalysis(article, rows[y].total, rows[y], rows.get(y - 1), rec, long, short)
 
 
 @dataclass(frozen=True)
@@ -110,6 +174,25 @@ class QuarterAnalysis:
     actual_2024: float | None
     actual_vs_share_projection_pct: float | None
     actual_2024_growth: float | None
+    article_q1: Figure
+    article_growth: Figure
+    first_reported: Figure
+    period: Period
+    """The quarter of the article's figures (Q1 2024)."""
+    base_period: Period
+    """The quarter a year earlier, as customs first reported it (Q1 2023)."""
+    year_period: Period
+    """The whole year the quarter is set against (2023)."""
+
+    @property
+    def first_reported_position(self) -> str:
+        """Where the first-reported base lies against the implied interval:
+        ``'inside'``, ``'below'`` or ``'above'``."""
+        if self.first_reported_q1_2023 < self.implied_q1_2023.lo:
+            return "below"
+        if self.first_reported_q1_2023 > self.implied_q1_2023.hi:
+            return "above"
+        return "inside"
 
 
 def quarter(ds: Dataset) -> QuarterAnalysis:
@@ -139,7 +222,7 @@ def quarter(ds: Dataset) -> QuarterAnalysis:
     fy = Interval(*(m.full_year_from_share(x, share_2023) for x in (q1_iv.lo, q1_iv.hi,
                                                                      q1_iv.point)))
     totals = _annual_totals(ds)
-    actual = totals[2024].value if 2024 in totals else None
+    actual = totals[q1.period.year].value if q1.period.year in totals else None
     return QuarterAnalysis(
         q1_2024=q1_iv, growth_reported=g_iv, implied_q1_2023=implied,
         first_reported_q1_2023=first.value, growth_vs_first_reported=vs_first,
@@ -148,6 +231,8 @@ def quarter(ds: Dataset) -> QuarterAnalysis:
         full_year_if_share_held=fy, actual_2024=actual,
         actual_vs_share_projection_pct=(m.growth_pct(actual, fy.point) if actual else None),
         actual_2024_growth=(m.growth_pct(actual, y23.value) if actual else None),
+        article_q1=q1, article_growth=g, first_reported=first,
+        period=q1.period, base_period=first.period, year_period=y23.period,
     )
 
 
