@@ -81,7 +81,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
 
     q = sub.add_parser("params", help="list each notebook's parameters",
-                       description="List each notebook's parameters: name, type, default, help.")
+                       description="List each notebook's parameters: name, type, default, "
+                       "allowed range, help.")
     q.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                    help="notebook names or paths (default: every notebook in notebooks/)")
     q.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, metavar="DIR",
@@ -153,7 +154,8 @@ def _cmd_params(args) -> int:
         ps = declared(read_notebook(path, _shown(path)), _shown(path))
         print(f"{name} ({_shown(path)})")
         for p in ps.values():
-            print(f"  {p.name:<22} {p.type:<12} default {p.default!r}")
+            allowed = f"  allowed {p.allowed}" if p.allowed else ""
+            print(f"  {p.name:<22} {p.type:<12} default {p.default!r}{allowed}")
             if p.help:
                 print(f"  {'':<22} {p.help}")
     return EXIT_OK

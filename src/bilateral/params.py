@@ -2,20 +2,29 @@
 
 The ``parameters`` cell follows papermill's convention, one per line::
 
-    name: type = value  # help
+    name: type = value  # help [constraints]
 
-``type`` is one of ``str``, ``int``, ``float``, ``bool``, ``list``, ``list[float]``,
-``list[int]``, ``list[str]``. Values from ``-p NAME VALUE`` and from YAML files are
-converted to the declared type here, before any kernel starts; papermill then
-writes them into the notebook as Python literals (data, never code).
+``type`` is one of ``str``, ``int``, ``float``, ``bool``, ``list[float]``, ``list[int]``,
+``list[str]`` and ``list`` (a list of text, as ``list[str]``). The help comment may end
+with the allowed range in square brackets: comma-separated constraints, each ``> N``,
+``>= N``, ``< N``, ``<= N`` (a number, or each element of a list of numbers) or
+``A..B items`` (a list's length), e.g. ``[> -100, <= 1000, 1..8 items]``.
+
+Values from ``-p NAME VALUE`` and from YAML files are text, and every scalar is converted
+from its text by one function, :func:`from_text`, whatever its origin (a ``-p`` value, an
+element of a ``-p`` list, a value in a file), so the same text always means the same
+value. Then the declared range is checked, all before any kernel starts; papermill
+writes the values into the notebook as Python literals (data, never code).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import json
 import math
+import re
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,18 +35,77 @@ from .errors import NotebookSourceError, ParameterError
 SCALARS = {"str": str, "int": int, "float": float, "bool": bool}
 LIST_TYPES = {"list", "list[float]", "list[int]", "list[str]"}
 TYPES = set(SCALARS) | LIST_TYPES
-_TRUE = {"true", "yes", "on", "1"}
-_FALSE = {"false", "no", "off", "0"}
+NUMERIC = {"int", "float", "list[int]", "list[float]"}
+
+# The data loader's rule for numbers (figures._NUMBER): plain decimals, nothing else.
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+_WHOLE = re.compile(r"[+-]?\d+", re.ASCII)
+_LEADING_ZERO = re.compile(r"([+-]?)0+(\d)", re.ASCII)
+_NOT_FINITE = {"nan", "inf", "infinity", ".nan", ".inf", "snan"}
+_TRUE = {"true", "yes", "on"}
+_FALSE = {"false", "no", "off"}
+_EXPECTED = {"str": "text", "int": "a whole number", "float": "a number",
+             "bool": "true or false"}
+_LIST_EXAMPLE = "expected a list such as [0, 5.2, 10]"
+
+_SYMBOL = {">": ">", ">=": "≥", "<": "<", "<=": "≤"}
+_BOUND = re.compile(r"(>=|<=|>|<)\s*(\S+)")
+_ITEMS = re.compile(r"(\d+)\s*\.\.\s*(\d+)\s+items?", re.ASCII)
+_TRAILING_RANGE = re.compile(r"\[([^\[\]]*)\]\s*\Z")
+_RANGE_SYNTAX = "expected > N, >= N, < N, <= N or A..B items"
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One side of an allowed range: ``op`` is ``>``, ``>=``, ``<`` or ``<=``."""
+
+    op: str
+    limit: int | float
+    text: str  # the limit as written in the notebook
+
+    def admits(self, value: int | float) -> bool:
+        return {">": value > self.limit, ">=": value >= self.limit,
+                "<": value < self.limit, "<=": value <= self.limit}[self.op]
+
+    def __str__(self) -> str:
+        return f"{_SYMBOL[self.op]} {self.text}"
 
 
 @dataclass(frozen=True)
 class Parameter:
-    """One declared parameter."""
+    """One declared parameter, with its allowed range when the notebook declares one.
+
+    ``lower`` and ``upper`` bound a number, or each element of a list of numbers;
+    ``items`` is the (least, most) number of elements of a list.
+    """
 
     name: str
     type: str
     default: Any
     help: str
+    lower: Bound | None = None
+    upper: Bound | None = None
+    items: tuple[int, int] | None = None
+
+    @property
+    def bounds(self) -> str:
+        """The bounds in words, e.g. ``≥ 1991 and ≤ 2100``; empty when there are none."""
+        return " and ".join(str(b) for b in (self.lower, self.upper) if b)
+
+    @property
+    def allowed(self) -> str:
+        """The whole declared range in words; empty when there is none."""
+        parts = []
+        if self.items:
+            parts.append(_items_text(*self.items) + (" item" if self.items[1] == 1
+                                                      else " items"))
+        if self.bounds:
+            parts.append(("each " if self.type in LIST_TYPES else "") + self.bounds)
+        return ", ".join(parts)
+
+
+def _items_text(least: int, most: int) -> str:
+    return f"exactly {least}" if least == most else f"{least} to {most}"
 
 
 def read_notebook(path: Path, shown: str | None = None):
@@ -88,6 +156,65 @@ def _comments(source: str) -> dict[int, str]:
     return out
 
 
+def parse_range(name: str, type_: str, comment: str, shown: str) -> dict[str, Any]:
+    """Split a help comment into its text and its trailing ``[...]`` range.
+
+    Returns the keyword arguments of :class:`Parameter` it defines: ``help`` and, when
+    the range says so, ``lower``, ``upper`` and ``items``. A malformed range, or one that
+    does not suit the type, raises NotebookSourceError naming the notebook and parameter.
+    """
+
+    def refuse(why: str) -> NotebookSourceError:
+        return NotebookSourceError(shown, f"parameter {name!r}: {why}")
+
+    m = _TRAILING_RANGE.search(comment)
+    if not m:
+        if comment.rstrip().endswith("]"):
+            raise refuse(f"the help {comment!r} ends with ']' but holds no range '[...]'")
+        return {"help": comment}
+    out: dict[str, Any] = {"help": comment[:m.start()].rstrip()}
+    written = f"[{m.group(1)}]"
+    parts = [part.strip() for part in m.group(1).split(",")]
+    if parts == [""]:
+        raise refuse(f"the range {written} is empty ({_RANGE_SYNTAX})")
+    for part in parts:
+        bound, items = _BOUND.fullmatch(part), _ITEMS.fullmatch(part)
+        if bound:
+            op, text = bound.groups()
+            if not _NUMBER.fullmatch(text) or _LEADING_ZERO.match(text):
+                raise refuse(f"the range {written}: {text!r} in {part!r} is not a plain "
+                             "decimal number")
+            if type_ not in NUMERIC:
+                raise refuse(f"the range {written}: {part!r} bounds a number, but the type "
+                             f"is {type_}")
+            side = "lower" if op.startswith(">") else "upper"
+            if side in out:
+                raise refuse(f"the range {written} has two {side} bounds")
+            limit = int(text) if _WHOLE.fullmatch(text) else float(text)
+            if not math.isfinite(limit):
+                raise refuse(f"the range {written}: {text!r} is not a finite number")
+            out[side] = Bound(op, limit, text)
+        elif items:
+            least, most = int(items.group(1)), int(items.group(2))
+            if type_ not in LIST_TYPES:
+                raise refuse(f"the range {written}: {part!r} counts a list's items, but the "
+                             f"type is {type_}")
+            if "items" in out:
+                raise refuse(f"the range {written} counts items twice")
+            if least > most:
+                raise refuse(f"the range {written}: {part!r} allows no length ({least} > "
+                             f"{most})")
+            out["items"] = (least, most)
+        else:
+            shown_part = repr(part) if part else "an empty constraint"
+            raise refuse(f"the range {written}: cannot read {shown_part} ({_RANGE_SYNTAX})")
+    lower, upper = out.get("lower"), out.get("upper")
+    if lower and upper and not (lower.limit < upper.limit or (
+            lower.limit == upper.limit and lower.op == ">=" and upper.op == "<=")):
+        raise refuse(f"the range {written} admits no value ({lower} and {upper})")
+    return out
+
+
 def declared(nb, shown: str) -> dict[str, Parameter]:
     """Every parameter the notebook declares, in order."""
     source = parameters_cell(nb, shown).source
@@ -113,19 +240,29 @@ def declared(nb, shown: str) -> dict[str, Parameter]:
         except ValueError:
             raise NotebookSourceError(shown, f"parameter {name!r}: the default is not a "
                                       "literal") from None
-        p = Parameter(name, type_, default, comments.get(node.lineno, ""))
+        p = Parameter(name, type_, default,
+                      **parse_range(name, type_, comments.get(node.lineno, ""), shown))
         try:
             check(p, default)
         except ParameterError as exc:
             raise NotebookSourceError(shown, f"parameter {name!r}: the default does not fit "
                                       f"its type ({exc.why})") from None
+        try:
+            check_range(p, default)
+        except ParameterError as exc:
+            raise NotebookSourceError(shown, f"parameter {exc.name!r}: the default does not "
+                                      f"fit its declared range: {exc.why}") from None
         params[name] = p
     return params
 
 
 def _elem_type(type_: str) -> str | None:
+    if type_ == "list":
+        return "str"
     return type_[5:-1] if type_.startswith("list[") else None
 
+
+# ---------------------------------------------------------------------------- typed defaults
 
 def _check_scalar(name: str, type_: str, value: Any, notebook: str | None) -> Any:
     if type_ == "str":
@@ -148,56 +285,168 @@ def _check_scalar(name: str, type_: str, value: Any, notebook: str | None) -> An
 
 
 def check(p: Parameter, value: Any, notebook: str | None = None) -> Any:
-    """Check that an already-typed value (from YAML or a default) fits the declared type."""
+    """Check that an already-typed value (a notebook's default) fits the declared type."""
     if p.type in LIST_TYPES:
         if not isinstance(value, list):
             raise ParameterError(p.name, f"expected a list ({p.type}), got {value!r}", notebook)
         elem = _elem_type(p.type)
-        if elem:
-            return [_check_scalar(f"{p.name}[{i}]", elem, v, notebook)
-                    for i, v in enumerate(value)]
-        return value
+        return [_check_scalar(f"{p.name}[{i}]", elem, v, notebook)
+                for i, v in enumerate(value)]
     return _check_scalar(p.name, p.type, value, notebook)
 
 
-def convert(p: Parameter, text: str, notebook: str | None = None) -> Any:
-    """Convert a command-line string to the declared type of ``p``."""
-    import yaml
+def check_range(p: Parameter, value: Any, notebook: str | None = None) -> None:
+    """Refuse a typed value outside the declared range (list length, then each element)."""
+    if p.type in LIST_TYPES:
+        if p.items:
+            least, most = p.items
+            if not least <= len(value) <= most:
+                n = len(value)
+                raise ParameterError(p.name, f"{n} item{'' if n == 1 else 's'}; allowed "
+                                     f"{_items_text(least, most)}", notebook)
+        named = [(f"{p.name}[{i}]", v) for i, v in enumerate(value)]
+    else:
+        named = [(p.name, value)]
+    for name, v in named:
+        if any(b and not b.admits(v) for b in (p.lower, p.upper)):
+            raise ParameterError(name, f"{v!r} is outside the allowed range ({p.bounds})",
+                                 notebook)
 
-    if p.type == "str":
+
+# ---------------------------------------------------------------------------- values as text
+
+def _what(value: Any) -> str:
+    if value is None:
+        return "no value"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+def _number_hint(word: str) -> str:
+    if word.lower().lstrip("+-")[:2] in ("0x", "0o", "0b"):
+        return " (write numbers in decimal)"
+    if any(c in word for c in "_, "):
+        return " (write numbers without separators)"
+    return ""
+
+
+def from_text(name: str, type_: str, text: Any, notebook: str | None = None) -> Any:
+    """Convert one scalar written as text to ``type_`` (``str``, ``int``, ``float``, ``bool``).
+
+    The one rule for every value from outside, whether it comes from ``-p``, is an
+    element of a ``-p`` list or a value in a parameter file:
+
+    * ``str``: the text as it is;
+    * ``float``: a plain decimal, ``[+-]digits[.digits][e[+-]digits]`` (``.5`` and ``5.``
+      too), finite; no hexadecimal, octal, digit separators, ``inf`` or ``nan``;
+    * ``int``: whole digits with an optional sign, no fraction or exponent;
+    * ``bool``: ``true``/``false``, ``yes``/``no``, ``on``/``off`` in any case; ``1`` and
+      ``0`` are numbers, not booleans;
+    * numbers may not have a leading zero (``012``): YAML 1.1 reads it as octal, so its
+      meaning depends on who reads it.
+
+    Space around a number or a boolean is ignored (and left out of messages).
+    """
+    expected = _EXPECTED[type_]
+    if not isinstance(text, str):
+        raise ParameterError(name, f"expected {expected}, got {_what(text)}", notebook)
+    if type_ == "str":
         return text
-    if p.type == "bool":
-        low = text.strip().lower()
+    word = text.strip()
+    if type_ == "bool":
+        low = word.lower()
         if low in _TRUE:
             return True
         if low in _FALSE:
             return False
-        raise ParameterError(p.name, f"expected true or false, got {text!r}", notebook)
-    if p.type == "int":
-        try:
-            return int(text.strip())
-        except ValueError:
-            raise ParameterError(p.name, f"expected a whole number, got {text!r}",
-                                 notebook) from None
-    if p.type == "float":
-        try:
-            value = float(text.strip())
-        except ValueError:
-            raise ParameterError(p.name, f"expected a number, got {text!r}", notebook) from None
-        return _check_scalar(p.name, "float", value, notebook)
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise ParameterError(p.name, f"expected a list such as [0, 5.2, 10], got {text!r}",
-                             notebook) from None
-    if not isinstance(value, list):
-        raise ParameterError(p.name, f"expected a list such as [0, 5.2, 10], got {text!r}",
+        hint = (" (1 and 0 are numbers; write true or false, yes or no, on or off)"
+                if word in ("1", "0") else "")
+        raise ParameterError(name, f"expected true or false, got {word!r}{hint}", notebook)
+    if not _NUMBER.fullmatch(word):
+        if type_ == "float" and word.lower().lstrip("+-") in _NOT_FINITE:
+            raise ParameterError(name, f"expected a finite number, got {word!r}", notebook)
+        raise ParameterError(name, f"expected {expected}, got {word!r}{_number_hint(word)}",
                              notebook)
-    return check(p, value, notebook)
+    zero = _LEADING_ZERO.match(word)
+    if zero:
+        plain = zero.group(1) + zero.group(2) + word[zero.end():]
+        raise ParameterError(name, f"expected {expected}, got {word!r}: a leading zero is "
+                             f"ambiguous (YAML 1.1 reads it as octal); write {plain}", notebook)
+    if type_ == "int":
+        if not _WHOLE.fullmatch(word):
+            raise ParameterError(name, f"expected a whole number, got {word!r} (no decimal "
+                                 "point or exponent)", notebook)
+        try:
+            return int(word)
+        except ValueError:  # more digits than Python converts
+            raise ParameterError(name, f"expected a whole number, got {word!r}",
+                                 notebook) from None
+    value = float(word)
+    if not math.isfinite(value):
+        raise ParameterError(name, f"expected a finite number, got {word!r}", notebook)
+    return value
+
+
+@functools.cache
+def _text_loader():
+    """A YAML loader that keeps every scalar as text (an empty plain value as None)."""
+    import yaml
+
+    class TextLoader(yaml.BaseLoader):
+        def construct_scalar(self, node):
+            if node.style is None and node.value == "":
+                return None
+            return super().construct_scalar(node)
+
+    return TextLoader
+
+
+def _as_list(name: str, value: Any, notebook: str | None) -> list:
+    """A list from a file, or from text written as a YAML flow sequence ``[a, b, c]``."""
+    import yaml
+
+    if isinstance(value, list):
+        return value
+    if not isinstance(value, str):
+        raise ParameterError(name, f"{_LIST_EXAMPLE}, got {_what(value)}", notebook)
+    text = value.strip()
+    parsed = None
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            parsed = yaml.load(text, Loader=_text_loader())  # scalars stay text
+        except yaml.YAMLError:
+            parsed = None
+    if not isinstance(parsed, list):
+        raise ParameterError(name, f"{_LIST_EXAMPLE}, got {value!r}", notebook)
+    return parsed
+
+
+def convert(p: Parameter, value: Any, notebook: str | None = None) -> Any:
+    """Convert a value from outside to the declared type of ``p`` and check its range.
+
+    ``value`` is text (``-p``, or a file's scalar) or, from a file, a list of text.
+    A list parameter's text is read as a flow sequence ``[a, b, c]``; every scalar goes
+    through :func:`from_text`.
+    """
+    if p.type in LIST_TYPES:
+        elem = _elem_type(p.type)
+        out: Any = [from_text(f"{p.name}[{i}]", elem, v, notebook)
+                    for i, v in enumerate(_as_list(p.name, value, notebook))]
+    else:
+        out = from_text(p.name, p.type, value, notebook)
+    check_range(p, out, notebook)
+    return out
 
 
 def load_file(path: str | Path) -> dict[str, Any]:
-    """Read a YAML parameter file: a mapping of parameter names to values."""
+    """Read a YAML parameter file: a mapping of parameter names to values, kept as text.
+
+    Scalars are not interpreted here (no YAML 1.1 booleans, octal or hexadecimal): each
+    is converted later by the declared type, with the same rule as ``-p`` values.
+    """
     import yaml
 
     shown = str(path)
@@ -208,7 +457,7 @@ def load_file(path: str | Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ParameterError(shown, "is not UTF-8 text", is_file=True) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_text_loader())  # scalars stay text
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
@@ -217,10 +466,11 @@ def load_file(path: str | Path) -> dict[str, Any]:
         raise ParameterError(shown, "is empty; expected a mapping such as "
                              "'milestone_busd: 350'", is_file=True)
     if not isinstance(data, dict):
-        raise ParameterError(shown, f"is a YAML {type(data).__name__}, expected a mapping "
+        kind = "list" if isinstance(data, list) else "scalar"
+        raise ParameterError(shown, f"is a YAML {kind}, expected a mapping "
                              "such as 'milestone_busd: 350'", is_file=True)
     for key in data:
-        if not isinstance(key, str):
+        if not (isinstance(key, str) and key.isidentifier()):
             raise ParameterError(shown, f"has a key {key!r} that is not a name", is_file=True)
     return data
 
@@ -230,7 +480,7 @@ def resolve(notebooks: dict[str, dict[str, Parameter]], cli: list[tuple[str, str
     """Validated overrides per notebook, from files (in order) and then ``-p`` pairs.
 
     A name no selected notebook declares is refused; a name some notebooks declare
-    applies to those.
+    applies to those. Every value is converted with :func:`convert`.
 
     Parameters
     ----------
@@ -239,7 +489,7 @@ def resolve(notebooks: dict[str, dict[str, Parameter]], cli: list[tuple[str, str
     cli : list of (name, text)
         The ``-p NAME VALUE`` pairs, as typed.
     mappings : list of (file, mapping)
-        Parameter files, already read with :func:`load_file`.
+        Parameter files, already read with :func:`load_file` (values as text).
     """
     out: dict[str, dict[str, Any]] = {nb: {} for nb in notebooks}
     known = sorted({n for ps in notebooks.values() for n in ps})
@@ -250,7 +500,7 @@ def resolve(notebooks: dict[str, dict[str, Parameter]], cli: list[tuple[str, str
                                      f"{', '.join(known)})")
             for nb, ps in notebooks.items():
                 if name in ps:
-                    out[nb][name] = check(ps[name], value, nb)
+                    out[nb][name] = convert(ps[name], value, nb)
     for name, text in cli:
         if name not in known:
             raise ParameterError(name, f"unknown parameter (known: {', '.join(known)})")
