@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from . import quotes
 from .errors import DataError
 
 UNITS = {
@@ -395,6 +396,9 @@ def _parse_figures(path: Path, shown: str, sources: dict[str, Source],
         if len(quote.split()) > MAX_QUOTE_WORDS:
             raise DataError(shown, f"has {len(quote.split())} words; quote at most "
                             f"{MAX_QUOTE_WORDS}", row=line, column="quote")
+        why = quotes.mismatch(fid, r["value"], unit, quote, sources[r["source_id"]].language)
+        if why:
+            raise DataError(shown, why, row=line, column="quote")
         seen[fid] = f"{shown} row {line}"
         out[fid] = Figure(fid, r["label"], value, unit, period, decimals, relation,
                           r["source_id"], quote, r.get("note", ""), shown, line)
