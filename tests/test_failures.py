@@ -200,6 +200,72 @@ def test_failing_cell_is_reported_and_loses_nothing(tmp_path):
     assert_stderr_is_one_line(result.stderr)
 
 
+@pytest.mark.parametrize("cells, params, number", [
+    # papermill writes an error-message cell first, an anchor cell before the failing one
+    # and its injected-parameters cell after the parameters cell; the number counts the
+    # source notebook's cells: markdown 1, parameters 2, the raising cell 3.
+    ([("md", "# title"), ("parameters", DATA_DIR_CELL), 'raise ValueError("first")'],
+     [], 3),
+    # the same with a -p value (papermill's injected cell then carries it too)
+    ([("md", "# title"), ("parameters", DATA_DIR_CELL + "\nn: int = 1  # n"),
+      'raise ValueError("first")'], ["-p", "n", "2"], 3),
+    # a later cell: parameters 1, markdown 2, code 3, markdown 4, the raising cell 5
+    ([("parameters", DATA_DIR_CELL), ("md", "text"), "x = 1", ("md", "more"),
+      'raise ValueError("later")', "y = 2"], [], 5),
+])
+def test_failing_cell_is_numbered_as_in_the_source(tmp_path, cells, params, number):
+    nb = write_notebook(tmp_path / "nbs" / "numbered.ipynb", *cells)
+    out = tmp_path / "out"
+
+    result = run_cli("build", str(nb), *params, "--formats", "html", "--out", str(out),
+                     "--quiet")
+
+    assert result.returncode == 1, result.stderr
+    line = one_error_line(result.stderr)
+    assert line.startswith(f"bilateral: numbered, cell {number}: ValueError: "), line
+    source = nbformat.read(str(nb), as_version=4)
+    assert "raise ValueError" in source.cells[number - 1].source
+
+
+def test_cell_number_maps_executed_cells_back_to_the_source():
+    """No kernel: executed notebooks as papermill writes them after a failure."""
+    from bilateral.build import _cell_number, _executed_cells, _running_index
+
+    def code(src, cell_id=None, tags=(), started=False):
+        c = new_code_cell(src, metadata={"tags": list(tags)})
+        if cell_id:
+            c.id = cell_id
+        if started:
+            c.metadata["papermill"] = {"start_time": "2024-05-16T00:00:00"}
+        return c
+
+    def marker(text):
+        return new_markdown_cell(text, metadata={"tags": ["papermill-error-cell-tag"]})
+
+    source = new_notebook(cells=[new_markdown_cell("# t", id="a"),
+                                 code("p = 1", "b", ["parameters"]),
+                                 code("raise X", "c"), code("y", "d")])
+    written = new_notebook(cells=[
+        marker("error message"), source.cells[0], code("p = 1", "b", ["parameters"], True),
+        code("p = 2", "injected-x", ["injected-parameters"], True), marker("anchor"),
+        code("raise X", "c", started=True), code("y", "d")])
+    cells = _executed_cells(written)
+    assert [c.id for c in cells] == ["a", "b", "injected-x", "c", "d"]
+    # papermill's index of the failing cell (3) counts the cells without its markers
+    assert _cell_number(cells, 3, source) == 3
+    assert _running_index(cells) == 3
+    # ids papermill made up (a notebook without ids): by position, injected cell skipped
+    renamed = [code(c.source, f"new-{i}", c.metadata.get("tags", [])) for i, c in
+               enumerate(cells)]
+    assert _cell_number(renamed, 3, source) == 3
+    assert _cell_number(renamed, 4, None) == 4
+    assert _cell_number(renamed, 1, None) == 2
+    # the injected cell itself, or no index: no number
+    assert _cell_number(cells, 2, source) is None
+    assert _cell_number(cells, None, source) is None
+    assert _cell_number(cells, 9, source) is None
+
+
 def assert_only_failed_added(before: dict, out: Path, name: str) -> None:
     """The last good files are as they were; only the failed notebook and the build's own
     lock and state files were added."""

@@ -294,25 +294,59 @@ def _why_stale(t: Target, recorded: dict | None, opts: Options) -> str | None:
 
 # ---------------------------------------------------------------------------- execute
 
-def _cell_number(nb, index: int | None) -> int | None:
-    """1-based number of the failing cell in the source notebook (the injected cell skipped)."""
-    if index is None:
+INJECTED_TAG = "injected-parameters"
+# papermill's tag on the error-message and anchor cells it inserts into the notebook it
+# writes after a failure (papermill.execute.ERROR_MARKER_TAG).
+ERROR_CELL_TAG = "papermill-error-cell-tag"
+
+
+def _tags(cell) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def _executed_cells(nb) -> list:
+    """The cells as papermill ran them: the written notebook without the error-message and
+    anchor cells papermill inserts after a failure. Its failing cell index counts here."""
+    return [c for c in nb.cells if ERROR_CELL_TAG not in _tags(c)]
+
+
+def _cell_number(cells: list, index: int | None, source=None) -> int | None:
+    """1-based position in the source notebook of the executed cell ``cells[index]``.
+
+    Found by cell id: papermill keeps the source's ids, and its injected-parameters cell
+    is not in the source. When the id is not found once in ``source`` (a notebook older
+    than nbformat 4.5 has no ids, and papermill makes up new ones), by position, with
+    the injected cell skipped. None when unknown, or when the injected cell itself failed.
+    """
+    if index is None or not 0 <= index < len(cells):
         return None
-    injected = next((i for i, c in enumerate(nb.cells)
-                     if "injected-parameters" in c.metadata.get("tags", [])), None)
-    if injected is not None and index > injected:
-        index -= 1
-    return index + 1
+    cell = cells[index]
+    if INJECTED_TAG in _tags(cell):
+        return None
+    ids = [c.get("id") for c in source.cells] if source is not None else []
+    if cell.get("id") and ids.count(cell.get("id")) == 1:
+        return ids.index(cell.get("id")) + 1
+    return index + 1 - sum(1 for c in cells[:index] if INJECTED_TAG in _tags(c))
 
 
-def _failed_index(nb) -> int | None:
-    for i, c in enumerate(nb.cells):
-        if c.metadata.get("papermill", {}).get("exception"):
-            return i
-    for i, c in enumerate(nb.cells):
-        if any(o.get("output_type") == "error" for o in c.get("outputs", [])):
-            return i
-    return None
+def _failure_cell(out: Path, source_path: Path, index: int | None = None) -> int | None:
+    """The source notebook's number of the cell that failed, read from the written notebook
+    ``out``: the cell at ``index`` (papermill's count) or, without one, the last that
+    started (a timeout, a dead kernel)."""
+    import nbformat
+
+    # Naming the cell is a courtesy: a notebook that cannot be read leaves it unnamed.
+    try:
+        cells = _executed_cells(nbformat.read(out, as_version=4))
+    except Exception:
+        return None
+    try:
+        source = nbformat.read(source_path, as_version=4)
+    except Exception:
+        source = None
+    if index is None:
+        index = _running_index(cells)
+    return _cell_number(cells, index, source)
 
 
 def _quiet_kernel_manager():
@@ -349,31 +383,28 @@ def execute(t: Target, staging: Path, timeout: int):
             execution_timeout=timeout, report_mode=False,
             kernel_manager_class=_quiet_kernel_manager())
     except pm.PapermillExecutionError as exc:
-        nb = nbformat.read(out, as_version=4) if out.exists() else None
-        cell = _cell_number(nb, exc.cell_index) if nb is not None else None
+        cell = _failure_cell(out, t.source, exc.cell_index)
         raise NotebookError(t.key, cell, exc.ename, exc.evalue) from None
     except CellTimeoutError:
-        nb = nbformat.read(out, as_version=4) if out.exists() else None
-        cell = _cell_number(nb, _running_index(nb)) if nb is not None else None
+        cell = _failure_cell(out, t.source)
         raise NotebookError(t.key, cell, "Timeout",
                             f"a cell ran longer than {timeout} s (--timeout)") from None
     except DeadKernelError:
-        nb = nbformat.read(out, as_version=4) if out.exists() else None
-        cell = _cell_number(nb, _running_index(nb)) if nb is not None else None
+        cell = _failure_cell(out, t.source)
         raise NotebookError(t.key, cell, "DeadKernel",
                             "the kernel died while the cell ran") from None
     # papermill gives the injected cell a random id; a fixed one keeps rebuilds identical.
     for cell in nb.cells:
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell.id = "injected-parameters"
+        if INJECTED_TAG in _tags(cell):
+            cell.id = INJECTED_TAG
     nbformat.write(nb, out)
     return nb
 
 
-def _running_index(nb) -> int | None:
+def _running_index(cells: list) -> int | None:
     """The cell that was running when execution stopped: the last one that started."""
-    started = [i for i, c in enumerate(nb.cells)
-               if c.metadata.get("papermill", {}).get("start_time")]
+    started = [i for i, c in enumerate(cells)
+               if c.get("metadata", {}).get("papermill", {}).get("start_time")]
     return started[-1] if started else None
 
 
