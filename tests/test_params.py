@@ -291,13 +291,18 @@ def test_values_outside_the_range_from_a_file(tmp_path, yaml_text, message):
     assert str(err.value).startswith(message), str(err.value)
 
 
-def test_params_command_shows_the_range(tmp_path, capsys):
-    from bilateral.cli import main
+def _params_command(*args: str) -> int:
+    """``bilateral params`` in this process (without main's process-wide import tweak)."""
+    from bilateral.cli import _cmd_params, parser
 
+    return _cmd_params(parser().parse_args(["params", *args]))
+
+
+def test_params_command_shows_the_range(tmp_path, capsys):
     nb = _nb(RANGED_CELL + 'label: str = "a"  # a label\n')
     path = tmp_path / "ranged.ipynb"
     nbformat.write(nb, str(path))
-    assert main(["params", str(path)]) == 0
+    assert _params_command(str(path)) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1:] == [
         "  year                   int          default 2030  allowed ≥ 1991 and ≤ 2100",
@@ -313,9 +318,7 @@ def test_params_command_shows_the_range(tmp_path, capsys):
 
 
 def test_params_command_shows_the_committed_ranges(capsys):
-    from bilateral.cli import main
-
-    assert main(["params", "trade"]) == 0
+    assert _params_command("trade") == 0
     out = capsys.readouterr().out
     assert "  horizon_year           int          default 2030  allowed ≥ 1991 and ≤ 2100\n" in out
     assert ("default [0.0, 5.2, 10.0]  allowed 1 to 8 items, each > -100 and ≤ 1000\n"
