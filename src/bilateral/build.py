@@ -30,7 +30,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import claims, figures, paths
+from . import figures, paths, sense
 from .errors import (
     BuildLockedError,
     NotebookError,
@@ -209,12 +209,15 @@ def plan(opts: Options) -> Plan:
         raise UsageError(f"no notebooks in {opts.notebooks_dir}")
     sources: dict[str, Path] = {}
     declared_params = {}
+    sense_checks: dict[str, str | None] = {}
     for n in names:
         name, path = _resolve_notebook(n, opts.notebooks_dir)
         if name in sources:
             raise UsageError(f"notebook {name!r} is named twice")
         sources[name] = path
-        declared_params[name] = declared(read_notebook(path, _shown(path)), _shown(path))
+        nb = read_notebook(path, _shown(path))
+        declared_params[name] = declared(nb, _shown(path))
+        sense_checks[name] = nb.metadata.get("bilateral", {}).get("checks")
 
     scenarios: list[str | None]
     if opts.all_scenarios:
@@ -237,7 +240,6 @@ def plan(opts: Options) -> Plan:
 
     user_files = [(f, load_file(f)) for f in opts.parameter_files]
     dataset = figures.load(opts.data_dir)
-    claims.evaluate(dataset)  # the analyses' own checks (positive bases) before any kernel
     data_dir = Path(opts.data_dir).resolve()
     code_digest = _tree_digest(paths.PACKAGE, ("*.py", "*.j2", "*.css", "*.json"))
     versions = _versions()
@@ -253,6 +255,11 @@ def plan(opts: Options) -> Plan:
                              "data_dir: --data is validated before the build and hashed")
         for name, path in sources.items():
             params = dict(overrides[name])
+            # Parameters that depend on each other or on the data, and every analysis and
+            # sentence of the report, before any kernel starts.
+            sense.check(sense_checks[name], dataset,
+                        {**{k: p.default for k, p in declared_params[name].items()}, **params},
+                        name)
             if "data_dir" in declared_params[name]:
                 params.setdefault("data_dir", str(data_dir))
             out = opts.out_dir / scenario if scenario else opts.out_dir
