@@ -98,13 +98,15 @@ def visitors(g: Growth, c: MajorityCheck) -> Figure:
                       xytext=(0, 2), textcoords="offset points")
     level = g.threshold * vals[0]
     left.axhline(level, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1)
-    left.annotate(f"{g.threshold:g} × {years[0]}", (-0.4, level), fontsize=7,
+    # x in axes fraction, y in data: the label sits at the left edge whatever the bars.
+    left.annotate(f"{plain(g.threshold)} × {years[0]}", (0.02, level),
+                  xycoords=left.get_yaxis_transform(), fontsize=7,
                   color=OKABE_ITO["black"], va="bottom", ha="left", xytext=(0, 2),
                   textcoords="offset points",
                   bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     left.set_ylabel("Foreign visitors (thousands)")
     left.set_title("Visitors to Russia (article / RST)", fontsize=9, loc="left")
-    left.set_ylim(0, max(vals) * 1.15)
+    left.set_ylim(0, max(max(vals), level) * 1.15)
 
     names = ["RST", "FSB border\nservice", "ATOR"]
     totals = [f.value / 1000 for f in c.other_totals]

@@ -127,7 +127,7 @@ def _trend(ds: Dataset) -> Claim:
     quarter = period_name(q.period)
     gq = fmt.pct(g.point, max(q.article_growth.decimals, 0), signed=True)
     if y_g.value > 0:
-        check = f"{year} grew by {_pct(y_g, signed=True)}. "
+        check = f"{year} grew by {_pct(y_g)}. "
     else:
         check = (f"{year} itself {'fell' if y_g.value < 0 else 'did not grow'} "
                  f"({_pct(y_g, signed=True)}): there was no positive trend to continue. ")

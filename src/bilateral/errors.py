@@ -58,6 +58,13 @@ class DataError(InputError):
         super().__init__(f"{where}: {why}")
 
 
+class MissingFigureError(DataError, KeyError):
+    """A figure the analyses need is not in the data folder. Also a ``KeyError``, so code
+    that looks figures up like a mapping keeps working."""
+
+    __str__ = Exception.__str__
+
+
 class ParameterError(InputError):
     """A parameter (or parameter file) that is unknown or does not convert.
 

@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from . import quotes
-from .errors import DataError
+from .errors import DataError, MissingFigureError
 
 UNITS = {
     "usd_bn": "billion US dollars",
@@ -203,7 +203,8 @@ class Dataset:
             return self.figures[figure_id]
         if figure_id in self.context:
             return self.context[figure_id]
-        raise KeyError(f"no figure with id {figure_id!r} in {self.folder}")
+        raise MissingFigureError(str(self.folder), f"no figure with id {figure_id!r}, which the "
+                                 "analyses need (see data/README.md for the rows)")
 
     def value(self, figure_id: str) -> float:
         """The value of the figure ``figure_id``."""

@@ -174,6 +174,7 @@ class QuarterAnalysis:
     actual_2024: float | None
     actual_vs_share_projection_pct: float | None
     actual_2024_growth: float | None
+    """Growth of the year's customs total on customs' total of the year before."""
     article_q1: Figure
     article_growth: Figure
     first_reported: Figure
@@ -223,6 +224,8 @@ def quarter(ds: Dataset) -> QuarterAnalysis:
                                                                      q1_iv.point)))
     totals = _annual_totals(ds)
     actual = totals[q1.period.year].value if q1.period.year in totals else None
+    prior_total = totals.get(y23.period.year, y23)
+    prior_total.require_positive("the base of a year's growth")
     return QuarterAnalysis(
         q1_2024=q1_iv, growth_reported=g_iv, implied_q1_2023=implied,
         first_reported_q1_2023=first.value, growth_vs_first_reported=vs_first,
@@ -230,7 +233,7 @@ def quarter(ds: Dataset) -> QuarterAnalysis:
         total_2023=y23_iv, share_of_2023=share, run_rate=run_rate, run_rate_vs_2023=run_vs,
         full_year_if_share_held=fy, actual_2024=actual,
         actual_vs_share_projection_pct=(m.growth_pct(actual, fy.point) if actual else None),
-        actual_2024_growth=(m.growth_pct(actual, y23.value) if actual else None),
+        actual_2024_growth=(m.growth_pct(actual, prior_total.value) if actual else None),
         article_q1=q1, article_growth=g, first_reported=first,
         period=q1.period, base_period=first.period, year_period=y23.period,
     )

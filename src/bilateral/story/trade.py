@@ -188,7 +188,7 @@ def share_paragraph(q: QuarterAnalysis) -> Markup:
     else:
         out.append(Markup(
             "The data has the answer: customs put {year} at {actual}, {diff} against that "
-            "projection and {g} on {prior}.").format(
+            "projection and {g} on customs' total for {prior}.").format(
                 year=year, actual=strong(fmt.busd(q.actual_2024, 3)),
                 diff=fmt.pct(q.actual_vs_share_projection_pct, 1, signed=True),
                 g=fmt.pct(q.actual_2024_growth, 2, signed=True), prior=prior))
