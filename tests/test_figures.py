@@ -20,7 +20,7 @@ import pytest
 from bilateral.errors import DataError
 from bilateral.figures import load, parse_period
 
-from .conftest import edit_line
+from .conftest import edit_line, set_figure
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -528,3 +528,16 @@ def test_fingerprint_changes_with_one_byte_of_sources(data_copy):
     before = load(data_copy).fingerprint
     edit_line(data_copy / "sources.csv", 2, "CGTN,", "CGTM,")
     assert load(data_copy).fingerprint != before
+
+
+@pytest.mark.parametrize("column, text, why", [
+    ("value", "\u0663", "is not a number"),            # ARABIC-INDIC DIGIT THREE
+    ("value", "\uff11\uff10", "is not a number"),      # FULLWIDTH 10
+    ("period", "\uff12\uff10\uff12\uff14", "is not a period"),  # FULLWIDTH 2024
+])
+def test_only_ascii_digits(data_copy, column, text, why):
+    # float() and int() read other scripts' digits; a figure's value and period may not.
+    set_figure(data_copy, "expo_sectors", **{column: text})
+    with pytest.raises(DataError, match=why) as err:
+        load(data_copy)
+    assert (err.value.row, err.value.column) == (9, column)

@@ -50,13 +50,13 @@ SOURCE_COLUMNS = ("id", "publisher", "title", "date", "url", "language", "confid
 SOURCE_REQUIRED = ("id", "publisher", "title", "date")
 MAX_QUOTE_WORDS = 15
 
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 _PERIOD_PATTERNS = (
-    (re.compile(r"^(\d{4})$"), "year"),
-    (re.compile(r"^(\d{4})-Q([1-4])$"), "quarter"),
-    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), "day"),
-    (re.compile(r"^(\d{4})-(\d{4})$"), "years"),
-    (re.compile(r"^(\d{4})-(\d{2})/(\d{4})-(\d{2})$"), "months"),
+    (re.compile(r"(\d{4})\Z", re.ASCII), "year"),
+    (re.compile(r"(\d{4})-Q([1-4])\Z", re.ASCII), "quarter"),
+    (re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z", re.ASCII), "day"),
+    (re.compile(r"(\d{4})-(\d{4})\Z", re.ASCII), "years"),
+    (re.compile(r"(\d{4})-(\d{2})/(\d{4})-(\d{2})\Z", re.ASCII), "months"),
 )
 
 
@@ -316,7 +316,8 @@ def _parse_sources(path: Path, shown: str) -> dict[str, Source]:
     return sources
 
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# ASCII digits only, and \Z rather than $ (which admits a trailing newline).
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z", re.ASCII)
 
 
 def _parse_value(text: str, shown: str, line: int) -> tuple[float, Decimal]:
