@@ -16,7 +16,7 @@ from bilateral import metrics as m
 from bilateral.claims import CONTRADICTED, HOLDS, NOT_SUPPORTED, WITHIN_ROUNDING
 from bilateral.figures import load
 
-from .conftest import edit_line, set_figure
+from .conftest import set_figure
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -37,17 +37,23 @@ def verdicts(folder) -> dict[str, str]:
 
 def test_annual_rows(ds):
     rows = {r.year: r for r in trade.annual(ds)}
-    # Customs totals exist for 2013, 2014 and 2016..2024: 2015 is left out (11 years).
-    assert sorted(rows) == [2013, 2014, *range(2016, 2025)]
-    assert 2015 not in rows
+    # Customs totals exist for every year 2013..2024; 2015's is the first report (64.2).
+    assert sorted(rows) == list(range(2013, 2025))
+    assert (rows[2015].total.value, rows[2015].total.vintage) == (64.2, "first")
     # 2013 is the first year: nothing to compare with.
     assert rows[2013].recomputed_yoy is None and rows[2013].reported_yoy is None
-    # 2016 follows the missing 2015: no recomputed growth, but the reported 2.2 % is kept.
-    assert rows[2016].recomputed_yoy is None
+    # 2014: 95.28 / 89.21 - 1 = 6.07 / 89.21 = 0.068042 -> 6.8042 %, which agrees with the
+    # reported 6.8 % (95.4 would have given 6.19 / 89.21 = 6.9387 %).
+    assert rows[2014].recomputed_yoy == pytest.approx(6.8042, abs=1e-4)
+    assert rows[2014].gap_pts == pytest.approx(-0.0042, abs=1e-4)
+    # 2015 against 2014: 64.2 / 95.28 - 1 = -31.08 / 95.28 = -0.326196 -> -32.62 %
+    # (first report: -27.8 %).
+    assert rows[2015].recomputed_yoy == pytest.approx(-32.6196, abs=1e-4)
+    # 2016 on 2015's first report: 69.52 / 64.2 - 1 = 5.32 / 64.2 = 8.2866 %, against the
+    # reported 2.2 %, which implies a revised 2015 of 69.52 / 1.022 = 68.0235.
+    assert rows[2016].recomputed_yoy == pytest.approx(8.2866, abs=1e-4)
     assert rows[2016].reported_yoy.value == 2.2
-    assert rows[2016].gap_pts is None
-    # 2014: 95.4 / 89.21 - 1 = 6.19 / 89.21 = 0.069387 -> 6.9387 % (reported 6.8 %).
-    assert rows[2014].recomputed_yoy == pytest.approx(6.9387, abs=1e-4)
+    assert rows[2016].implied_prior == pytest.approx(68.0235, abs=1e-4)
     # 2021: 146.88 / 107.76 - 1 = 39.12 / 107.76 = 0.363029 -> 36.3029 % (36.30 %).
     r21 = rows[2021]
     assert r21.total.value == 146.88
@@ -65,25 +71,25 @@ def test_annual_rows(ds):
 
 def test_record_check_2023(ds):
     r = trade.record_check(ds, 2023)
-    # Earlier years: 89.21, 95.4, 69.52, 84.07, 107.06, 110.75, 107.76, 146.88, 190.27:
-    # the highest is 2022's 190.27, and 240.1 > 190.27.
+    # Earlier years: 89.21, 95.28, 64.2, 69.52, 84.07, 107.06, 110.75, 107.76, 146.88,
+    # 190.27: the highest is 2022's 190.27, and 240.1 > 190.27.
     assert (r.year, r.value) == (2023, 240.1)
     assert (r.highest_before_year, r.highest_before) == (2022, 190.27)
-    assert r.missing_years == [2015]
+    assert r.missing_years == []
     assert r.is_record is True
 
 
 def test_record_check_other_years(ds):
-    # 2016's 69.52 is below 2014's 95.4: not a record.
+    # 2016's 69.52 is below 2014's 95.28: not a record.
     r = trade.record_check(ds, 2016)
-    assert (r.is_record, r.highest_before_year, r.highest_before) == (False, 2014, 95.4)
+    assert (r.is_record, r.highest_before_year, r.highest_before) == (False, 2014, 95.28)
     # 2020's 107.76 is below 2019's 110.75.
     assert trade.record_check(ds, 2020).is_record is False
     # 2024's 244.819 is above 2023's 240.1.
     r = trade.record_check(ds, 2024)
     assert (r.is_record, r.highest_before_year) == (True, 2023)
-    with pytest.raises(ValueError, match="no customs total for 2015"):
-        trade.record_check(ds, 2015)
+    with pytest.raises(ValueError, match="no customs total for 2012"):
+        trade.record_check(ds, 2012)
     with pytest.raises(ValueError, match="no customs total before 2013"):
         trade.record_check(ds, 2013)
 
@@ -110,8 +116,8 @@ def test_cagr_2018_2023(ds):
     assert iv.lo < iv.point < iv.hi
     # Rounding of 107.06 (+-0.005) and 240.1 (+-0.05) moves it by under 0.01 point.
     assert iv.width < 0.02
-    with pytest.raises(ValueError, match="no customs total for 2015"):
-        trade.cagr(ds, 2015, 2023)
+    with pytest.raises(ValueError, match="no customs total for 2012"):
+        trade.cagr(ds, 2012, 2023)
 
 
 # --------------------------------------------------------------------------- trade: quarter
@@ -196,8 +202,8 @@ def test_scenarios_from_2023_and_refusals(ds):
     (s,) = trade.scenarios(ds, [10.0], 2023, 2026, 300)
     assert s.values == pytest.approx([240.1, 264.11, 290.521, 319.5731])
     assert s.first_year_at_milestone == 2026
-    with pytest.raises(ValueError, match="no customs total for base year 2015"):
-        trade.scenarios(ds, [5.2], 2015, 2030, 300)
+    with pytest.raises(ValueError, match="no customs total for base year 2012"):
+        trade.scenarios(ds, [5.2], 2012, 2030, 300)
     with pytest.raises(ValueError, match="must come after base year"):
         trade.scenarios(ds, [5.2], 2024, 2024, 300)
 
@@ -299,7 +305,7 @@ def test_claim_verdicts(ds):
 def test_claim_checks_name_the_numbers(ds):
     by_id = {c.id: c for c in claims.evaluate(ds)}
     assert "2022" in by_id["record_2023"].check
-    assert "2015" in by_id["record_2023"].check  # the missing year is said out loud
+    assert "no reliable total" not in by_id["record_2023"].check  # no year is missing
     assert "1949" in by_id["anniversary_75"].statement  # 2024 - 75
     assert "2024 + 6 = 2030" in by_id["six_year_horizon"].check
     # 53.845 < 53.848, the lowest base 5.2 % allows: the base was revised up.
@@ -335,7 +341,7 @@ def test_tripled_within_rounding(data_copy):
 
 
 def test_majority_no_longer_contradicted(data_copy):
-    edit_line(data_copy / "context" / "tourism.csv", 5, ",199800,people", ",340000,people")
+    set_figure(data_copy, "fsb_tourist_entries_china_2023", value="340000")
     # 340000 / 670700 = 50.69 % of the border count; even at the least favourable
     # rounding 339950 / 670750 = 50.68 % > 50: a majority of the body that counts by
     # country. (And 340000 / 600000 = 56.7 % of the article's total.)
@@ -343,26 +349,32 @@ def test_majority_no_longer_contradicted(data_copy):
 
 
 def test_majority_of_the_article_total_only(data_copy):
-    edit_line(data_copy / "context" / "tourism.csv", 5, ",199800,people", ",320000,people")
+    set_figure(data_copy, "fsb_tourist_entries_china_2023", value="320000")
     # 320050 / 670650 = 47.72 % of the border count at most: no majority of the body's own
     # total; but 320000 / 600000 = 53.3 % of another body's total: not supported.
     assert verdicts(data_copy)["majority_chinese"] == NOT_SUPPORTED
 
 
 def test_majority_still_contradicted_below_half(data_copy):
-    edit_line(data_copy / "context" / "tourism.csv", 5, ",199800,people", ",290000,people")
+    set_figure(data_copy, "fsb_tourist_entries_china_2023", value="290000")
     # 290050 / 599500 = 48.38 % at most, 290050 / 670650 = 43.25 %: still no majority.
     assert verdicts(data_copy)["majority_chinese"] == CONTRADICTED
 
 
 def test_record_contradicted(data_copy):
     set_figure(data_copy, "gacc_trade_2023", value="180.0", quote="hit $180.0 billion in 2023")
+    # 2024's reported growth no longer follows from the edited 2023 total: say so, as the
+    # consistency check asks.
+    set_figure(data_copy, "gacc_yoy_2024", discrepancy="Edited 2023 total.")
     # 180.0 < 2022's 190.27: 2023 is no record.
     assert verdicts(data_copy)["record_2023"] == CONTRADICTED
 
 
 def test_record_within_rounding(data_copy):
     set_figure(data_copy, "gacc_trade_2023", value="240.12", decimals="2")
+    # 2024's reported growth no longer follows from the edited 2023 total: say so, as the
+    # consistency check asks.
+    set_figure(data_copy, "gacc_yoy_2024", discrepancy="Edited 2023 total.")
     # Customs 240.12 is a record (> 190.27) and prints as 240.1: the article's figure
     # holds within rounding.
     assert verdicts(data_copy)["record_2023"] == WITHIN_ROUNDING
@@ -373,6 +385,9 @@ def test_record_with_a_wrong_figure_is_not_within_rounding(data_copy):
     # interval [240.05, 240.15]. 250.0 is still a record, so the record holds but the
     # article's figure is not customs': not supported by the cited figures.
     set_figure(data_copy, "gacc_trade_2023", value="250.0", quote="hit $250.0 billion in 2023")
+    # 2024's reported growth no longer follows from the edited 2023 total: say so, as the
+    # consistency check asks.
+    set_figure(data_copy, "gacc_yoy_2024", discrepancy="Edited 2023 total.")
     assert verdicts(data_copy)["record_2023"] == NOT_SUPPORTED
 
 

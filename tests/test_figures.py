@@ -93,11 +93,12 @@ def refused(folder: Path, file: str, row: int | None, column: str | None,
 
 def test_real_data_counts():
     ds = load(DATA)
-    # figures.csv: 16 lines = header + 15 figures; sources.csv: 20 lines = header + 19.
+    # figures.csv: 16 lines = header + 15 figures; sources.csv: 23 lines = header + 22.
     assert len(ds.figures) == 15
-    assert len(ds.sources) == 19
-    # context: tourism 10 rows + trade_annual 21 (11 totals, 10 growths) + trade_quarters 6.
-    assert len(ds.context) == 10 + 21 + 6
+    assert len(ds.sources) == 22
+    # context: tourism 10 rows; trade_annual 28 (12 customs totals 2013-2024, MOFCOM's
+    # 2015, exports and imports for 2018 and 2022, 11 growths 2014-2024); trade_quarters 8.
+    assert len(ds.context) == 10 + 28 + 8
     assert ds.files == [SOURCES, FIGURES, TOURISM, ANNUAL, QUARTERS]
     assert re.fullmatch(r"[0-9a-f]{12}", ds.fingerprint)
 
@@ -127,8 +128,12 @@ def test_real_data_values():
     assert ds["documents_signed"].period.start == date(2024, 5, 16)
 
     # Context figures come from context/*.csv and keep their own file and line.
-    g = ds["gacc_trade_2024"]  # line 12 of trade_annual.csv
-    assert (g.value, g.decimals, g.file, g.row) == (244.819, 3, ANNUAL, 12)
+    g = ds["gacc_trade_2024"]  # line 18 of trade_annual.csv
+    assert (g.value, g.decimals, g.file, g.row) == (244.819, 3, ANNUAL, 18)
+    first = ds["gacc_trade_2015"]
+    assert (first.value, first.vintage) == (64.2, "first")
+    assert ds["gacc_yoy_2016"].discrepancy.startswith("Computed on customs' revised 2015")
+    assert ds["fsb_tourist_entries_2023"].unit == "entries"
     assert ds.value("gacc_yoy_2020") == -2.9  # a negative percentage is allowed
     assert ds.value("fsb_tourist_entries_china_2023") == 199800
     assert ds["gacc_trade_2024m01_02"].period.end == date(2024, 2, 29)  # 2024 is a leap year
@@ -150,10 +155,11 @@ def test_series_is_in_period_order():
     # Ordered by the end of the period: 2023-Q1 ends 31 March 2023, before the year 2023;
     # Jan-Feb 2024 ends 29 Feb, Q1 2024 ends 31 Mar, both before the year 2024.
     assert ids == [
-        "gacc_trade_2013", "gacc_trade_2014", "gacc_trade_2016", "gacc_trade_2017",
+        "gacc_trade_2013", "gacc_trade_2014", "gacc_trade_2015", "gacc_trade_2016",
+        "gacc_trade_2017",
         "gacc_trade_2018", "gacc_trade_2019", "gacc_trade_2020", "gacc_trade_2021",
         "gacc_trade_2022", "gacc_trade_2023q1", "gacc_trade_2023", "gacc_trade_2024m01_02",
-        "gacc_trade_2024q1", "gacc_trade_2024",
+        "gacc_trade_2024",
     ]
 
 
@@ -210,9 +216,8 @@ def test_value_not_finite(data_copy, bad):
 
 
 def test_value_not_finite_in_context(data_copy):
-    # gacc_trade_2021 is line 9 of trade_annual.csv (2013, 2014, 2016..2021 on lines 2..9).
-    edit_line(data_copy / "context" / "trade_annual.csv", 9, ",146.88,usd_bn", ",NaN,usd_bn")
-    refused(data_copy, ANNUAL, 9, "value", "not a finite number")
+    set_figure(data_copy, "gacc_trade_2021", value="NaN")  # line 13 of trade_annual.csv
+    refused(data_copy, ANNUAL, 13, "value", "not a finite number")
 
 
 def test_value_signalling_nan(data_copy):
@@ -257,10 +262,10 @@ def test_period_does_not_parse(data_copy, line, old, bad):
 
 
 def test_period_does_not_parse_in_context(data_copy):
-    # gacc_trade_2024m01_02 is line 6 of trade_quarters.csv; a month 13 does not exist.
-    edit_line(data_copy / "context" / "trade_quarters.csv", 6, ",2024-01/2024-02,",
+    # gacc_trade_2024m01_02 is line 8 of trade_quarters.csv; a month 13 does not exist.
+    edit_line(data_copy / "context" / "trade_quarters.csv", 8, ",2024-01/2024-02,",
               ",2024-01/2024-13,")
-    refused(data_copy, QUARTERS, 6, "period")
+    refused(data_copy, QUARTERS, 8, "period")
 
 
 def test_duplicate_id_in_one_file(data_copy):
@@ -446,7 +451,7 @@ def test_blank_lines_are_skipped_and_counted(data_copy):
 @pytest.mark.parametrize(("line", "old", "bad"), [
     (3, ",2014-01-01,", "2014-13-01"),
     (2, ",2024-05-16,", "16 May 2024"),
-    (6, ",2019-01-14,", "2019-02-30"),  # rt_2019_01_14 is line 6
+    (5, ",2019-01-14,", "2019-02-30"),  # rt_2019_01_14 is line 5
 ])
 def test_source_bad_date(data_copy, line, old, bad):
     edit_line(data_copy / "sources.csv", line, old, f",{bad},")
@@ -454,8 +459,8 @@ def test_source_bad_date(data_copy, line, old, bad):
 
 
 def test_source_bad_url(data_copy):
-    edit_line(data_copy / "sources.csv", 6, "https://rt.com", "ftp://rt.com")  # rt_2019_01_14
-    refused(data_copy, SOURCES, 6, "url", "not an http")
+    edit_line(data_copy / "sources.csv", 5, "https://rt.com", "ftp://rt.com")  # rt_2019_01_14
+    refused(data_copy, SOURCES, 5, "url", "not an http")
 
 
 def test_missing_file(data_copy):
@@ -515,12 +520,12 @@ def test_fingerprint_same_for_identical_copy(data_copy, tmp_path):
 
 def test_fingerprint_changes_with_one_byte(data_copy):
     before = load(data_copy).fingerprint
-    # One byte of a note in trade_quarters.csv (line 2): "53.845" -> "53.846" in the note.
+    # One byte of a note in trade_quarters.csv (line 2): "53.85" -> "53.86" in the note.
     p = data_copy / "context" / "trade_quarters.csv"
-    edit_line(p, 2, "is 53.845 (", "is 53.846 (")
+    edit_line(p, 2, "as 53.85.", "as 53.86.")
     after = load(data_copy).fingerprint
     assert after != before
-    edit_line(p, 2, "is 53.846 (", "is 53.845 (")  # undo: the same bytes, the same print
+    edit_line(p, 2, "as 53.86.", "as 53.85.")  # undo: the same bytes, the same print
     assert load(data_copy).fingerprint == before
 
 

@@ -29,3 +29,10 @@ def test_units():
     assert fmt.value(75, "years", 0) == "75 years"
     # printed(56.68, 2) is 56.675 … 56.685
     assert fmt.span(printed(56.68, 2), fmt.num, decimals=3) == "56.675 – 56.685"
+
+
+def test_a_negative_number_that_rounds_to_zero_has_no_sign():
+    # -0.0042 to two decimals is 0.00, not −0.00; -0.005 rounds away from zero to −0.01.
+    assert fmt.num(-0.0042, 2) == "0.00"
+    assert fmt.num(-0.005, 2) == "\u22120.01"
+    assert fmt.pct(-0.04, 1) == "0.0 %"

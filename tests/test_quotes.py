@@ -17,7 +17,7 @@ from bilateral.errors import DataError
 from bilateral.figures import load
 from bilateral.quotes import EXEMPT, agrees, in_unit, mismatch, read_numbers
 
-from .conftest import DATA, edit_line
+from .conftest import DATA, edit_line, set_figure
 
 FIGURES = "data/figures.csv"
 ANNUAL = "data/context/trade_annual.csv"
@@ -274,7 +274,7 @@ def test_mismatch_message_names_id_value_quote_and_number():
 
 
 def test_mismatch_message_shows_converted_numbers_with_their_print():
-    why = mismatch("gacc_trade_2024q1", "56.86", "usd_bn",
+    why = mismatch("mofcom_trade_2024q1", "56.86", "usd_bn",
                    "今年一季度，中俄雙邊貿易額566.8億美元，同比增長5.2%", "zh")
     # 5.2% is a percentage: not listed for a dollar figure.
     assert why is not None and why.endswith(" states 56.68 (566.8億)")
@@ -344,9 +344,9 @@ def refused(folder: Path, file: str, row: int) -> DataError:
 def test_real_data_agrees_with_its_quotes():
     ds = load(DATA)
     quoted = [f for f in (*ds.figures.values(), *ds.context.values()) if f.quote]
-    # 15 article figures and 12 context rows carry a quote (counted in the CSV files:
-    # tourism 2, trade_annual 6, trade_quarters 4).
-    assert len(quoted) == 27
+    # 15 article figures and 11 context rows carry a quote (counted in the CSV files:
+    # tourism 2, trade_annual 6, trade_quarters 3).
+    assert len(quoted) == 26
 
 
 def test_article_figure_changed_without_its_quote(data_copy):
@@ -365,45 +365,44 @@ def test_article_figure_changed_with_its_quote(data_copy):
 
 
 def test_russian_context_row_changed_without_its_quote(data_copy):
-    # gacc_trade_2024, line 12 of trade_annual.csv: "рекордные 244,819 миллиарда" (RIA, ru).
-    edit_line(data_copy / "context" / "trade_annual.csv", 12, ",244.819,usd_bn",
+    # gacc_trade_2024, line 18 of trade_annual.csv: "рекордные 244,819 миллиарда" (RIA, ru).
+    edit_line(data_copy / "context" / "trade_annual.csv", 18, ",244.819,usd_bn",
               ",244.818,usd_bn")
-    exc = refused(data_copy, ANNUAL, 12)
+    exc = refused(data_copy, ANNUAL, 18)
     assert "gacc_trade_2024 = 244.818" in exc.why
     assert exc.why.endswith("states 244.819 (244,819 миллиарда)")
 
 
 def test_the_sources_language_decides_the_decimal_comma(data_copy):
-    # ria_2025_08_29 is line 11 of sources.csv; marked English, "244,819 миллиарда" reads
-    # as 244 819 billion and no longer states gacc_trade_2024's 244.819.
-    edit_line(data_copy / "sources.csv", 11, ",ru,", ",en,")
-    exc = refused(data_copy, ANNUAL, 12)
+    # ria_2025_08_29 is line 10 of sources.csv; marked English, "244,819 миллиарда" reads
+    # as 244 819 billion and no longer states gacc_trade_2024's 244.819 (line 18).
+    edit_line(data_copy / "sources.csv", 10, ",ru,", ",en,")
+    exc = refused(data_copy, ANNUAL, 18)
     assert "states 244819 (244,819 миллиарда)" in exc.why
 
 
 def test_yi_row_changed_without_its_quote(data_copy):
-    # gacc_trade_2024q1, line 4 of trade_quarters.csv: 566.8億 is 56.68 billion.
-    edit_line(data_copy / "context" / "trade_quarters.csv", 4, ",56.68,usd_bn", ",56.69,usd_bn")
-    exc = refused(data_copy, QUARTERS, 4)
-    assert exc.why.startswith("gacc_trade_2024q1 = 56.69, but its quote ")
+    # mofcom_trade_2024q1, line 6 of trade_quarters.csv: 566.8億 is 56.68 billion.
+    edit_line(data_copy / "context" / "trade_quarters.csv", 6, ",56.68,usd_bn", ",56.69,usd_bn")
+    exc = refused(data_copy, QUARTERS, 6)
+    assert exc.why.startswith("mofcom_trade_2024q1 = 56.69, but its quote ")
     assert exc.why.endswith("states 56.68 (566.8億)")
 
 
 def test_more_precise_value_within_the_quotes_rounding_loads(data_copy):
-    # gacc_trade_2023q1 (line 2 of trade_quarters.csv) is 53.845 against "$53.85 billion";
-    # 53.854 still rounds to 53.85, 53.844 does not.
-    p = data_copy / "context" / "trade_quarters.csv"
-    edit_line(p, 2, ",53.845,usd_bn", ",53.854,usd_bn")
-    assert load(data_copy).value("gacc_trade_2023q1") == 53.854
-    edit_line(p, 2, ",53.854,usd_bn", ",53.844,usd_bn")
-    refused(data_copy, QUARTERS, 2)
+    # mofcom_trade_2015 (line 5 of trade_annual.csv) is 68 against "680亿美元", which is
+    # 68.0 billion printed to a tenth: 68.04 still rounds to 68.0; 68.05 rounds to 68.1.
+    set_figure(data_copy, "mofcom_trade_2015", value="68.04", decimals="2")
+    assert load(data_copy).value("mofcom_trade_2015") == 68.04
+    set_figure(data_copy, "mofcom_trade_2015", value="68.05")
+    refused(data_copy, ANNUAL, 5)
 
 
 def test_rows_without_a_quote_or_exempt_are_not_checked(data_copy):
     # fsb_tourist_entries_china_2023 (line 5 of tourism.csv) has no quote;
     # rst_foreign_tourists_2022 (line 2) is exempt.
     p = data_copy / "context" / "tourism.csv"
-    edit_line(p, 5, ",199800,people", ",199900,people")
+    edit_line(p, 5, ",199800,entries", ",199900,entries")
     edit_line(p, 2, ",187000,people", ",190000,people")
     ds = load(data_copy)
     assert ds.value("fsb_tourist_entries_china_2023") == 199900

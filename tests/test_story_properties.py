@@ -64,10 +64,10 @@ def datasets(draw) -> Dataset:
         near = draw(st.sampled_from([min(corners), max(corners)]))
         v["gacc_trade_2023q1"] = round(near + draw(st.integers(-2, 2)) / 1000, 3)
     same_official = draw(st.booleans())
-    v["gacc_trade_2024q1"] = v["trade_2024q1"] if same_official else value_of(
-        draw, "gacc_trade_2024q1", 2, 300)
-    v["gacc_yoy_2024q1"] = v["trade_2024q1_yoy"] if same_official else value_of(
-        draw, "gacc_yoy_2024q1", -60, 150)
+    v["mofcom_trade_2024q1"] = v["trade_2024q1"] if same_official else value_of(
+        draw, "mofcom_trade_2024q1", 2, 300)
+    v["mofcom_yoy_2024q1"] = v["trade_2024q1_yoy"] if same_official else value_of(
+        draw, "mofcom_yoy_2024q1", -60, 150)
     v["gacc_yoy_2023"] = value_of(draw, "gacc_yoy_2023", -60, 150)
     v["visitors_2022"] = value_of(draw, "visitors_2022", 1000, 3_000_000)
     v["visitors_2023"] = draw(st.one_of(
@@ -222,8 +222,8 @@ def test_trade_claims_verdicts(ds):
     assert got["anniversary_75"].verdict == (claims.HOLDS if a == s else claims.CONTRADICTED)
     assert f"established in {2024 - int(a)}" in got["anniversary_75"].statement
     # q1 growth: the article's numbers against the official ones.
-    same = (ds["trade_2024q1"].value == ds["gacc_trade_2024q1"].value
-            and ds["trade_2024q1_yoy"].value == ds["gacc_yoy_2024q1"].value)
+    same = (ds["trade_2024q1"].value == ds["mofcom_trade_2024q1"].value
+            and ds["trade_2024q1_yoy"].value == ds["mofcom_yoy_2024q1"].value)
     assert (got["q1_growth"].verdict == claims.HOLDS) == same
     stmt = got["q1_growth"].statement
     assert fmt.busd(ds["trade_2024q1"].value, 2) in stmt

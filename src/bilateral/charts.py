@@ -39,6 +39,10 @@ def annual_trade(rows: list[YearRow], highlight_year: int, title: str) -> Figure
     values = [r.total.value for r in rows]
     colours = [OKABE_ITO["orange"] if y == highlight_year else OKABE_ITO["blue"] for y in years]
     bars = ax.bar(years, values, color=colours, width=0.7)
+    for bar, r in zip(bars, rows):  # a first report that was revised later: hatched
+        if r.total.vintage == "first":
+            bar.set_hatch("///")
+            bar.set_edgecolor("white")
     for bar, v in zip(bars, values):
         ax.annotate(f"{v:,.1f}", (bar.get_x() + bar.get_width() / 2, v), ha="center",
                     va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
@@ -121,7 +125,7 @@ def visitors(g: Growth, c: MajorityCheck) -> Figure:
     for x, v in zip(names, totals):
         right.annotate(f"{v:,.0f}k", (x, v), ha="center", va="bottom", fontsize=8,
                        xytext=(0, 2), textcoords="offset points")
-    right.set_ylabel("Tourists, 2023 (thousands)")
+    right.set_ylabel(f"Tourists or entries, {c.border_china.period.year} (thousands)")
     right.set_title(f"{c.border_china.period.year} totals by body; China's share", fontsize=9,
                     loc="left")
     right.legend(fontsize=7, frameon=False, loc="lower right")

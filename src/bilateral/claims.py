@@ -87,7 +87,7 @@ def _record(ds: Dataset) -> Claim:
 def _q1_growth(ds: Dataset) -> Claim:
     q = trade.quarter(ds)
     a_q1, a_g = q.article_q1, q.article_growth
-    o_q1, o_g = ds["gacc_trade_2024q1"], ds["gacc_yoy_2024q1"]
+    o_q1, o_g = ds["mofcom_trade_2024q1"], ds["mofcom_yoy_2024q1"]
     moved = ("the same as" if a_g.value == 0 else
              f"{_pct(a_g).replace(fmt.MINUS, '')} {'more' if a_g.value > 0 else 'less'} than")
     statement = (f"Trade in {period_phrase(q.period)} was {_busd(a_q1)}, {moved} a year "
@@ -213,7 +213,8 @@ def _majority(ds: Dataset) -> Claim:
              f"{fmt.people(c.needed_for_majority)}. The border service counted "
              f"{fmt.people(c.border_china.value)} Chinese tourist entries: "
              f"{fmt.pct(sb.point)} of its own total of {fmt.people(c.border_total.value)}, "
-             f"{word}; {fmt.pct(sa.point)} of the article's.")
+             f"{word}; {fmt.pct(sa.point)} of the article's"
+             + (f" ({c.article_share_reason})." if c.article_share_reason else "."))
     if c.largest_other is not None:
         check += (" China is the largest single source." if c.china_is_largest else
                   " China is not the largest source.")
@@ -245,3 +246,11 @@ def evaluate(ds: Dataset, threshold_multiple: float = 3.0,
 def for_topic(ds: Dataset, topic: str, **params) -> list[Claim]:
     """The claims of one topic (``"trade"`` or ``"tourism"``); ``params`` as :func:`evaluate`."""
     return [c for c in evaluate(ds, **params) if c.topic == topic]
+
+
+def frame(ds: Dataset, topic: str | None = None, **params):
+    """The claims (of ``topic``, or all) as a pandas DataFrame with a ``verdict`` column;
+    ``params`` as :func:`evaluate`. See :func:`bilateral.frames.claims`."""
+    from .frames import claims
+
+    return claims(evaluate(ds, **params) if topic is None else for_topic(ds, topic, **params))

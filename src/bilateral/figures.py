@@ -29,22 +29,28 @@ UNITS = {
     "usd_bn": "billion US dollars",
     "percent": "percent",
     "people": "people",
+    "entries": "border crossings (one person entering twice counts twice)",
     "count": "count",
     "years": "years",
 }
 """Allowed values of the ``unit`` column, with their meaning."""
 
-WHOLE_UNITS = {"people", "count", "years"}
+WHOLE_UNITS = {"people", "entries", "count", "years"}
 """Units whose values are whole, non-negative numbers."""
 
-LIMITS = {"usd_bn": 1e5, "percent": 1e4, "people": 1e10, "count": 1e9, "years": 1e4}
+LIMITS = {"usd_bn": 1e5, "percent": 1e4, "people": 1e10, "entries": 1e10, "count": 1e9,
+          "years": 1e4}
 """Largest magnitude accepted per unit: beyond it a value is a typo, not a figure."""
 
 RELATIONS = {"eq": "", "gt": "more than", "approx": "about"}
 """How the source states the number: exactly, as a lower bound, or approximately."""
 
+VINTAGES = {"": "not stated", "first": "as first reported", "revised": "as revised later"}
+"""Which release of an official value a row holds. Growth is recomputed only between
+values of the same vintage."""
+
 FIGURE_COLUMNS = ("id", "label", "value", "unit", "period", "decimals", "relation",
-                  "source_id", "quote", "note")
+                  "vintage", "source_id", "quote", "note", "discrepancy")
 FIGURE_REQUIRED = ("id", "label", "value", "unit", "period", "decimals", "source_id", "quote")
 SOURCE_COLUMNS = ("id", "publisher", "title", "date", "url", "language", "confidence", "note")
 SOURCE_REQUIRED = ("id", "publisher", "title", "date")
@@ -154,6 +160,10 @@ class Figure:
     note: str
     file: str
     row: int
+    vintage: str = ""
+    """``first`` (as first reported), ``revised``, or empty (not stated): see VINTAGES."""
+    discrepancy: str = ""
+    """Why this row is known not to agree with the rows it joins (see ``consistency``)."""
 
     @property
     def half_step(self) -> float:
@@ -197,6 +207,8 @@ class Dataset:
     fingerprint: str
     folder: Path
     files: list[str] = field(default_factory=list)
+    discrepancies: list = field(default_factory=list)
+    """Known mismatches between rows (:class:`bilateral.consistency.Discrepancy`)."""
 
     def __getitem__(self, figure_id: str) -> Figure:
         if figure_id in self.figures:
@@ -224,6 +236,12 @@ class Dataset:
     def as_of(self) -> date:
         """The newest source date: the date the data speaks for, not the clock's."""
         return max(s.date for s in self.sources.values())
+
+    def frame(self):
+        """Every figure as a pandas DataFrame indexed by id: :func:`bilateral.frames.figures`."""
+        from .frames import figures
+
+        return figures(self)
 
 
 def _display(path: Path, base: Path) -> str:
@@ -401,9 +419,14 @@ def _parse_figures(path: Path, shown: str, sources: dict[str, Source],
         why = quotes.mismatch(fid, r["value"], unit, quote, sources[r["source_id"]].language)
         if why:
             raise DataError(shown, why, row=line, column="quote")
+        vintage = r.get("vintage", "")
+        if vintage not in VINTAGES:
+            raise DataError(shown, f"unknown vintage {vintage!r} (expected empty or one of: "
+                            f"{', '.join(v for v in VINTAGES if v)})", row=line, column="vintage")
         seen[fid] = f"{shown} row {line}"
         out[fid] = Figure(fid, r["label"], value, unit, period, decimals, relation,
-                          r["source_id"], quote, r.get("note", ""), shown, line)
+                          r["source_id"], quote, r.get("note", ""), shown, line, vintage,
+                          r.get("discrepancy", ""))
     return out
 
 
@@ -451,5 +474,9 @@ def load(folder: str | Path) -> Dataset:
     context: dict[str, Figure] = {}
     for p in files[2:]:
         context.update(_parse_figures(p, shown[p], sources, seen, quote_required=False))
-    return Dataset(figures, context, sources, fingerprint(files, folder), folder,
-                   [shown[p] for p in files])
+    from .consistency import check  # it reads a Dataset: imported here, not at the top
+
+    ds = Dataset(figures, context, sources, fingerprint(files, folder), folder,
+                 [shown[p] for p in files])
+    ds.discrepancies = check(ds)
+    return ds

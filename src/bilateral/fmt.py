@@ -14,6 +14,8 @@ def num(x: float, decimals: int = 1) -> str:
     Halves round away from zero, as printed figures do (``num(0.125, 2)`` is ``'0.13'``).
     """
     x = round_half_up(x, decimals)
+    if x == 0:
+        x = 0.0  # -0.004 rounds to zero: no sign on a zero
     return f"{x:,.{max(decimals, 0)}f}".replace("-", MINUS)
 
 

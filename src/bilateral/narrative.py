@@ -21,21 +21,33 @@ def _src(ds: Dataset, figure_id: str) -> str:
     return f"{s.publisher}, {s.date.isoformat()} [{s.id}]"
 
 
+SHORT_VINTAGE = {"first": "first report", "revised": "revised"}
+
+
 def annual_table(rows: list[YearRow], caption: str) -> HTML:
-    """Customs totals by year, growth recomputed and as reported, and the gap."""
+    """Customs totals by year, growth recomputed and as reported, the gap, and the prior
+    year's total that the reported growth implies."""
+    def total(r: YearRow) -> str:
+        text = fmt.num(r.total.value, r.total.decimals)
+        return f"{text} ({SHORT_VINTAGE[r.total.vintage]})" if r.total.vintage else text
+
     return table(
-        [[r.year, fmt.num(r.total.value, r.total.decimals),
+        [[r.year, total(r),
           fmt.pct(r.recomputed_yoy, 2, signed=True) if r.recomputed_yoy is not None else "—",
           fmt.pct(r.reported_yoy.value, 1, signed=True) if r.reported_yoy else "—",
           fmt.num(r.gap_pts, 2) if r.gap_pts is not None else "—",
+          fmt.num(r.implied_prior, 2) if r.implied_prior is not None else "—",
           f"[{r.total.source_id}]"] for r in rows],
-        ["Year", "Total (bn USD)", "Growth, recomputed", "Growth, reported", "Gap (points)",
-         "Source"],
+        ["Year", "Total", "Growth recomputed", "Growth reported", "Gap (points)",
+         "Prior year implied", "Source"],
         caption=caption,
-        note="Recomputed growth = (total ÷ previous year's total − 1) × 100, only where the "
-             "previous year is in the series; gap = reported − recomputed. Years missing from "
+        note="Totals in billion USD. Recomputed growth = (total ÷ previous year's total − 1) × "
+             "100, only where the "
+             "previous year is in the series with a value of the same vintage; gap = "
+             "reported − recomputed. Prior year implied = total ÷ (1 + reported growth ÷ "
+             "100): the base customs computed the reported growth on. Years missing from "
              "the series have no reliable total.",
-        numeric=[1, 2, 3, 4])
+        numeric=[1, 2, 3, 4, 5])
 
 
 def quarter_table(ds: Dataset, q: QuarterAnalysis, caption: str) -> HTML:
@@ -103,7 +115,7 @@ def growth_table(g: Growth, caption: str) -> HTML:
 
 def counts_table(ds: Dataset, figure_ids: list[str], caption: str, note: str) -> HTML:
     """Head counts with their period and source."""
-    return table([[ds[i].label, fmt.people(ds[i].value), ds[i].period.text,
+    return table([[ds[i].label, fmt.people(ds[i].value), ds[i].unit, ds[i].period.text,
                    f"[{ds[i].source_id}]"] for i in figure_ids],
-                 ["Figure", "People", "Period", "Source"], caption=caption, note=note,
+                 ["Figure", "Count", "Counts", "Period", "Source"], caption=caption, note=note,
                  numeric=[1])

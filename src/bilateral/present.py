@@ -40,6 +40,15 @@ def paragraph(text: str) -> HTML:
     return HTML(f"<p>{escape(text)}</p>")
 
 
+def bullets(intro: str, items: Iterable[str]) -> HTML:
+    """A paragraph and a list under it; nothing at all when ``items`` is empty."""
+    items = list(items)
+    if not items:
+        return HTML("")
+    lis = "".join(f"<li>{_e(i)}</li>" for i in items)
+    return HTML(f'<div class="notes"><p>{_e(intro)}</p><ul>{lis}</ul></div>')
+
+
 def table(rows: Iterable[Sequence], headers: Sequence[str], caption: str | None = None,
           note: str | None = None, numeric: Iterable[int] = ()) -> HTML:
     """A table; columns whose index is in ``numeric`` are right-aligned."""

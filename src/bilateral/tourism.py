@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import metrics as m
+from .errors import DataError
 from .figures import Dataset, Figure
 from .metrics import Interval
 
@@ -53,6 +54,33 @@ def coarsest_rounding_keeping(after: float, before: Interval, threshold: float) 
     return safe
 
 
+UPPER_BOUND = ("entries count each visitor at least once, so as a count of people they are "
+               "an upper bound")
+"""Why a count of entries may be divided by a count of people: the result bounds the
+share of people from above."""
+
+
+def share_of(part: Figure, whole: Figure) -> tuple[Interval, str | None]:
+    """``part`` as a percentage of ``whole`` over their rounding, and the reason when the
+    two count different things.
+
+    Counts of the same unit divide plainly (reason None). Entries over people give an
+    upper bound on the share of people (reason :data:`UPPER_BOUND`). Any other mix of
+    units has no stated reason and raises DataError naming the whole's row.
+    """
+    if part.unit == whole.unit:
+        reason = None
+    elif (part.unit, whole.unit) == ("entries", "people"):
+        reason = UPPER_BOUND
+    else:
+        raise DataError(whole.file, f"{part.id} counts {part.unit} and {whole.id} counts "
+                        f"{whole.unit}: a share of one in the other has no stated reason",
+                        row=whole.row, column="unit")
+    whole.require_positive("the total of a share")
+    return (m.share_pct_interval(m.printed(part.value, part.decimals),
+                                 m.printed(whole.value, whole.decimals)), reason)
+
+
 @dataclass(frozen=True)
 class MajorityCheck:
     """What "the majority being Chinese tourists" would take, and what the records say."""
@@ -63,6 +91,9 @@ class MajorityCheck:
     border_china: Figure
     share_of_border_total: Interval
     share_of_article_total: Interval
+    article_share_reason: str | None
+    """Why the article's total (people) may divide a count of entries, when it counts
+    something else: the share is then an upper bound."""
     largest_other: Figure | None
     """The largest count of another country, or None when the data has no other."""
     china_is_largest: bool
@@ -95,15 +126,16 @@ def majority(ds: Dataset) -> MajorityCheck:
     others = [f for f in ds.series("fsb_tourist_entries_") if f.period.year == 2023
               and f.id not in (border_total.id, china.id)]
     largest_other = max(others, key=lambda f: f.value) if others else None
-    ci = m.printed(china.value, china.decimals)
+    share_border, _ = share_of(china, border_total)
+    share_article, article_reason = share_of(china, total)
     return MajorityCheck(
         article_total=total,
         needed_for_majority=total.value / 2,
         border_total=border_total,
         border_china=china,
-        share_of_border_total=m.share_pct_interval(
-            ci, m.printed(border_total.value, border_total.decimals)),
-        share_of_article_total=m.share_pct_interval(ci, m.printed(total.value, total.decimals)),
+        share_of_border_total=share_border,
+        share_of_article_total=share_article,
+        article_share_reason=article_reason,
         largest_other=largest_other,
         china_is_largest=largest_other is None or china.value > largest_other.value,
         other_totals=[ds[i] for i in ("rst_foreign_tourists_2023", "fsb_tourist_entries_2023",

@@ -18,7 +18,21 @@ REPORTED_YOY_PREFIX = "gacc_yoy_"
 
 
 def _annual_totals(ds: Dataset) -> dict[int, Figure]:
-    return {f.period.year: f for f in ds.series(ANNUAL_PREFIX) if f.period.kind == "year"}
+    """Customs' total for each year: the headline series (a revised value only where it is
+    the only one the data has for the year)."""
+    out: dict[int, Figure] = {}
+    for f in ds.series(ANNUAL_PREFIX):
+        if f.period.kind != "year":
+            continue
+        if f.period.year not in out or out[f.period.year].vintage == "revised":
+            out[f.period.year] = f
+    return out
+
+
+def same_vintage(a: Figure, b: Figure) -> bool:
+    """Can growth be recomputed from ``a`` and ``b``? Not when both state their vintage
+    and the two differ (a first report against a revised value)."""
+    return not (a.vintage and b.vintage and a.vintage != b.vintage)
 
 
 def _reported_yoy(ds: Dataset) -> dict[int, Figure]:
@@ -35,6 +49,14 @@ class YearRow:
     reported_yoy: Figure | None
 
     @property
+    def implied_prior(self) -> float | None:
+        """The prior year's total that the reported growth was computed on:
+        ``total ÷ (1 + reported ÷ 100)``; customs compute growth on revised totals."""
+        if self.reported_yoy is None:
+            return None
+        return m.implied_prior(self.total.value, self.reported_yoy.value)
+
+    @property
     def gap_pts(self) -> float | None:
         """Reported minus recomputed growth, in percentage points."""
         if self.recomputed_yoy is None or self.reported_yoy is None:
@@ -43,16 +65,52 @@ class YearRow:
 
 
 def annual(ds: Dataset) -> list[YearRow]:
-    """Every year of the customs series; growth is recomputed only over consecutive years."""
+    """Every year of the customs series; growth is recomputed only over consecutive years
+    whose values are of the same vintage."""
     totals, reported = _annual_totals(ds), _reported_yoy(ds)
     rows = []
     for year in sorted(totals):
         prev = totals.get(year - 1)
+        if prev and not same_vintage(prev, totals[year]):
+            prev = None
         if prev:
             prev.require_positive("the base of a year's growth")
         recomputed = m.growth_pct(totals[year].value, prev.value) if prev else None
         rows.append(YearRow(year, totals[year], recomputed, reported.get(year)))
     return rows
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A year's total as first reported against the total the next year's growth implies."""
+
+    year: int
+    first: Figure
+    implied: float
+    """Next year's total ÷ (1 + its reported growth ÷ 100)."""
+    others: list[Figure]
+    """Other bodies' totals for the year (MOFCOM's, say), outside the customs series."""
+
+    @property
+    def pct(self) -> float:
+        """How much larger the implied total is than the first report, in percent."""
+        return m.growth_pct(self.implied, self.first.value)
+
+
+def revisions(ds: Dataset) -> list[Revision]:
+    """Every year whose first-reported total the next year's reported growth revises,
+    largest revision first. Years whose reported growth is missing are left out."""
+    rows = {r.year: r for r in annual(ds)}
+    out = []
+    for year, row in rows.items():
+        nxt = rows.get(year + 1)
+        if nxt is None or nxt.implied_prior is None:
+            continue
+        others = [f for f in ds.series("") if f.period.kind == "year" and f.period.year == year
+                  and f.unit == "usd_bn" and "_trade_" in f.id and f.id != row.total.id
+                  and not f.id.startswith(ANNUAL_PREFIX)]
+        out.append(Revision(year, row.total, nxt.implied_prior, others))
+    return sorted(out, key=lambda r: -abs(r.pct))
 
 
 @dataclass(frozen=True)

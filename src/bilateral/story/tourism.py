@@ -101,8 +101,9 @@ def majority_paragraph(c: MajorityCheck) -> Markup:
             word=_share_word(sb.hi, sb.lo)))
     size = compare(c.article_total.value, c.border_total.value, "larger", "smaller", "equal")
     out.append(Markup(
-        "Against the article's {size} total the same count is {sa}, {word}.").format(
-            size=size, sa=fmt.pct(sa.point), word=_share_word(sa.hi, sa.lo)))
+        "Against the article's {size} total the same count is {sa}, {word}{why}.").format(
+            size=size, sa=fmt.pct(sa.point), word=_share_word(sa.hi, sa.lo),
+            why=f" ({c.article_share_reason})" if c.article_share_reason else ""))
     if c.largest_other is not None:
         if c.china_is_largest:
             out.append(Markup("China is the largest single source; the next largest count is "

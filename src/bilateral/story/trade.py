@@ -5,11 +5,18 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from .. import fmt
+from ..consistency import Discrepancy
 from ..figures import Figure
 from ..metrics import Interval, round_half_up
-from ..trade import QuarterAnalysis, Scenario, YearAnalysis, YearRow
+from ..trade import (
+    QuarterAnalysis,
+    Revision,
+    Scenario,
+    YearAnalysis,
+    YearRow,
+)
 from .markup import strong
-from .words import change, count_word, growth_label, period_name, plural
+from .words import change, count_word, growth_label, period_name, plain, plural
 
 # ------------------------------------------------------------------------- the year
 
@@ -109,6 +116,13 @@ def annual_alt(years: list[YearRow], y: YearAnalysis) -> str:
         where = f"below {r.highest_before_year}'s {fmt.busd(r.highest_before)}"
     return (f"Bar chart of China–Russia trade by year from {years[0].year} to "
             f"{years[-1].year}; {y.year} stands at {_busd(y.official)}, {where}.")
+
+
+def annual_caption(years: list[YearRow], number: int = 1) -> str:
+    """The bar chart's caption, saying which bars are first reports."""
+    first = [str(r.year) for r in years if r.total.vintage == "first"]
+    tail = (f" Hatched: first reported, revised later ({', '.join(first)})." if first else "")
+    return f"Figure {number}. China–Russia trade by year, billion USD (China's customs).{tail}"
 
 
 def annual_title(y: YearAnalysis) -> str:
@@ -265,3 +279,56 @@ def scenarios_alt(paths: list[Scenario], base_year: int, horizon_year: int) -> s
 def scenarios_caption(horizon_year: int, number: int = 3) -> str:
     return (f"Figure {number}. Customs record and constant-growth paths to {horizon_year}, "
             "billion USD.")
+
+
+# -------------------------------------------------------------------- revisions
+
+REVISION_SHOWN_PCT = 1.0
+"""Revisions of at least this many percent are named in the text; all are in Table 2."""
+
+
+def revisions_paragraph(revs: list[Revision]) -> Markup:
+    """What the reported growth rates say about revisions of the first-reported totals."""
+    big = [r for r in revs if abs(r.pct) >= REVISION_SHOWN_PCT]
+    out = [Markup(
+        "Customs compute each year's growth on the prior year's revised total, so the "
+        "reported growth implies that total (the last column of Table 2).")]
+    if not big:
+        out.append(Markup("No first-reported total differs from it by {} % or more.").format(
+            plain(REVISION_SHOWN_PCT)))
+        return Markup(" ").join(out)
+    out.append(Markup("{n} of the {m} years differ by {t} % or more:").format(
+        n=count_word(len(big)).capitalize(), m=count_word(len(revs)),
+        t=plain(REVISION_SHOWN_PCT)))
+    items = []
+    for r in big:
+        nxt = f"{r.year + 1}"
+        s = Markup("{y} was published at {v}; {nxt}'s reported growth implies {imp}, "
+                   "{pct} {dir}").format(
+            y=r.year, v=_busd(r.first), nxt=nxt, imp=strong(fmt.busd(r.implied, 2)),
+            pct=fmt.pct(abs(r.pct), 1), dir="higher" if r.pct > 0 else "lower")
+        if r.others:
+            s += Markup(" ({})").format("; ".join(
+                f"{o.label}: {_busd(o)}" for o in r.others))
+        items.append(s)
+    out.append(Markup("; ").join(items) + ".")
+    return Markup(" ").join(out)
+
+
+def discrepancy_items(discrepancies: list[Discrepancy]) -> list[str]:
+    """One line per reason the data gives: the reason, then each row it explains with its
+    value and what the other rows give."""
+    by_why: dict[str, list[Discrepancy]] = {}
+    for d in discrepancies:
+        by_why.setdefault(d.why, []).append(d)
+    lines = []
+    for why, group in by_why.items():
+        rows = []
+        for d in group:
+            checked, others = d.figure_ids[0], d.figure_ids[1:]
+            lo, hi = d.expected
+            rows.append(f"{checked} = {fmt.value(d.found, d.unit, d.decimals)} where "
+                        f"{d.rule} {' and '.join(others)} gives {fmt.num(lo, 2)} to "
+                        f"{fmt.num(hi, 2)}")
+        lines.append(f"{why.rstrip('.')}: {'; '.join(rows)}.")
+    return lines
