@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
 from . import __version__, paths
+from .engine import signals
+from .text import printable
 
 EXIT_OK, EXIT_NOTEBOOK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -24,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 2."""
 
     def error(self, message):
-        sys.stderr.write(f"bilateral: error: {message} (see {self.prog} --help)\n")
+        _say(f"error: {message} (see {self.prog} --help)")
         sys.exit(EXIT_INPUT)
 
 
@@ -64,7 +67,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--formats", type=_formats, default=("html", "pdf"), metavar="LIST",
                    help="comma-separated: html, pdf (default: html,pdf)")
     b.add_argument("--timeout", type=int, default=600, metavar="SECONDS",
-                   help="longest a single cell may run (default: 600)")
+                   help="longest a report may take, execution and rendering (default: 600)")
     b.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                    help="notebooks built at once, in separate processes (default: cores)")
     b.add_argument("--force", action="store_true", help="rebuild even what is up to date")
@@ -91,6 +94,13 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _say(message: str, stream=None) -> None:
+    """Write one line ``bilateral: <message>``, as printable text (see ``text.printable``)."""
+    stream = stream or sys.stderr
+    stream.write(f"bilateral: {printable(message)}\n")
+    stream.flush()
+
+
 class Progress:
     """Progress of a build on stderr.
 
@@ -113,13 +123,20 @@ class Progress:
     def __call__(self, key: str, state: str, detail: str) -> None:
         if self.quiet:
             return
+        if state == "warning":
+            if self.tty and self.drawn:
+                self.stream.write(f"\x1b[{self.drawn}F\x1b[J")
+                self.drawn = 0
+            _say(f"warning: {detail}", self.stream)
+            if self.tty and self.rows:
+                self._draw()
+            return
+        key, detail = printable(key, 200), printable(detail, 300)
         if self.tty:
             self.rows[key] = (state, detail)
             self._draw()
         elif state != "failed":
-            line = f"{key}: {state}" + (f" ({detail})" if detail else "")
-            self.stream.write(f"bilateral: {line}\n")
-            self.stream.flush()
+            _say(f"{key}: {state}" + (f" ({detail})" if detail else ""), self.stream)
 
     def _draw(self) -> None:
         width = max(40, _width() - 1)
@@ -145,24 +162,26 @@ def _width() -> int:
 
 
 def _cmd_params(args) -> int:
-    from .build import _resolve_notebook, _shown, notebook_names
+    from .engine.options import notebook_names, resolve_notebook
     from .params import declared, read_notebook
+    from .text import excerpt, shown
 
     names = args.notebooks or notebook_names(args.notebooks_dir)
     for n in names:
-        name, path = _resolve_notebook(n, args.notebooks_dir)
-        ps = declared(read_notebook(path, _shown(path)), _shown(path))
-        print(f"{name} ({_shown(path)})")
+        name, path = resolve_notebook(n, args.notebooks_dir)
+        ps = declared(read_notebook(path, shown(path)), shown(path))
+        print(printable(f"{name} ({shown(path)})"))
         for p in ps.values():
             allowed = f"  allowed {p.allowed}" if p.allowed else ""
-            print(f"  {p.name:<22} {p.type:<12} default {p.default!r}{allowed}")
+            print(printable(f"  {p.name:<22} {p.type:<12} default {excerpt(p.default)}"
+                            f"{allowed}"))
             if p.help:
-                print(f"  {'':<22} {p.help}")
+                print(printable(f"  {'':<22} {p.help}"))
     return EXIT_OK
 
 
 def _cmd_build(args) -> int:
-    from .build import Options, build
+    from .engine.build import Options, build
 
     opts = Options(
         notebooks=args.notebooks, parameters=[tuple(x) for x in args.parameters],
@@ -170,16 +189,20 @@ def _cmd_build(args) -> int:
         all_scenarios=args.all_scenarios, data_dir=args.data, out_dir=args.out,
         formats=args.formats, timeout=args.timeout, jobs=args.jobs, force=args.force,
         dry_run=args.dry_run, show_code=args.show_code, paper=args.paper,
-        notebooks_dir=args.notebooks_dir, params_dir=args.params_dir)
+        notebooks_dir=args.notebooks_dir, params_dir=args.params_dir, debug=args.debug)
     outcomes = build(opts, Progress(args.quiet))
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
-        sys.stderr.write(f"bilateral: {o.error}\n")
+        text = str(o.error)
+        first, _, trace = text.partition("\n")
+        _say(first)
+        if args.debug and trace:
+            sys.stderr.write(trace.rstrip("\n") + "\n")
     if failed:
         return EXIT_NOTEBOOK
     if not args.quiet and not args.dry_run:
         built = sum(1 for o in outcomes if not o.skipped)
-        sys.stderr.write(f"bilateral: {built} built, {len(outcomes) - built} up to date\n")
+        _say(f"{built} built, {len(outcomes) - built} up to date")
     return EXIT_OK
 
 
@@ -196,27 +219,45 @@ def skip_iri_grammar() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``bilateral`` console script."""
-    skip_iri_grammar()
-    args = parser().parse_args(argv)
-    from .errors import BilateralError
+    """Entry point of the ``bilateral`` console script.
 
+    Interrupts are handled from the first moment: SIGINT, SIGTERM and SIGHUP before any
+    argument is parsed or any module of the tool chain imported.
+    """
+    with signals.handling():
+        code = _main(argv)
+    if argv is None:
+        # The command has said its last line; a signal now would only change the exit
+        # status of a build that has finished.
+        for s in signals.SIGNALS:
+            signal.signal(s, signal.SIG_IGN)
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
+    debug = False
     try:
-        if args.command == "params":
-            return _cmd_params(args)
-        return _cmd_build(args)
-    except BilateralError as exc:
-        sys.stderr.write(f"bilateral: {exc}\n")
-        return exc.exit_code
+        skip_iri_grammar()
+        args = parser().parse_args(argv)
+        debug = args.debug
+        from .errors import BilateralError
+
+        try:
+            if args.command == "params":
+                return _cmd_params(args)
+            return _cmd_build(args)
+        except BilateralError as exc:
+            _say(str(exc).partition("\n")[0])
+            return exc.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("bilateral: interrupted; no partial file was published\n")
+        _say("interrupted; no partial file was published")
         return EXIT_INTERRUPTED
     except Exception as exc:
-        if args.debug:
+        if debug:
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        sys.stderr.write(f"bilateral: unexpected {type(exc).__name__}: {first} "
-                         "(run again with --debug for the traceback)\n")
+        _say(f"unexpected {type(exc).__name__}: {first} (run again with --debug for the "
+             "traceback)")
         return EXIT_NOTEBOOK
 
 

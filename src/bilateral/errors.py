@@ -108,6 +108,31 @@ class BuildLockedError(InputError):
     """Another build holds the output folder."""
 
 
+class OutputFolderError(InputError):
+    """An output folder the build may not use: inside or holding its inputs, a linked
+    subfolder, a path that cannot be made a folder."""
+
+
+class AnalysisInputError(InputError):
+    """Data and parameters that pass their own checks but that an analysis cannot use
+    (a zero base of a share, say), found before any kernel starts.
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook whose analyses were checked.
+    data : str
+        The data folder, as the user named it.
+    why : str
+        What the analysis found.
+    """
+
+    def __init__(self, notebook: str, data: str, why: str):
+        self.notebook, self.data, self.why = notebook, data, why
+        super().__init__(f"{notebook}: the analyses cannot use the data in {data} with these "
+                         f"parameters: {why}")
+
+
 class NotebookError(BilateralError):
     """A notebook that failed while it ran.
 
@@ -132,6 +157,31 @@ class NotebookError(BilateralError):
         where = f"{notebook}, cell {cell}" if cell is not None else notebook
         first_line = (evalue or "").strip().splitlines()[0] if (evalue or "").strip() else ""
         msg = f"{where}: {ename}: {first_line}" if first_line else f"{where}: {ename}"
+        if kept:
+            msg += f" (executed notebook kept at {kept})"
+        super().__init__(msg)
+
+
+class TargetError(BilateralError):
+    """A report that could not be made for a reason other than a failing cell: rendering
+    failed, the target ran out of time, its output could not be written, or the process
+    that built it died.
+
+    Parameters
+    ----------
+    target : str
+        The target's name (``trade``, ``slowdown/trade``).
+    why : str
+        What happened, in words.
+    kept : str, optional
+        Where the executed notebook was kept, when there is one.
+    """
+
+    exit_code = 1
+
+    def __init__(self, target: str, why: str, kept: str | None = None):
+        self.target, self.why, self.kept = target, why, kept
+        msg = f"{target}: {why}"
         if kept:
             msg += f" (executed notebook kept at {kept})"
         super().__init__(msg)

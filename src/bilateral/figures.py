@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import quotes
+from . import files, quotes
 from .errors import DataError, MissingFigureError
 
 UNITS = {
@@ -253,13 +253,14 @@ def _display(path: Path, base: Path) -> str:
 
 def _read_rows(path: Path, shown: str, columns: tuple[str, ...],
                required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """Read a CSV file strictly: UTF-8 without BOM, known columns, full rows."""
+    """Read a CSV file strictly: UTF-8 without BOM, known columns, full rows.
+
+    The file must be a regular file of at most 8 MiB, checked before it is opened (a FIFO
+    would block, a link to ``/dev/zero`` would never end)."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(shown, "file not found") from None
-    except OSError as exc:
-        raise DataError(shown, f"cannot be read ({exc.strerror})") from None
+        raw = files.read_regular(path, 8 * files.MiB)
+    except files.UnreadableError as exc:
+        raise DataError(shown, exc.why) from None
     if not raw.strip():
         raise DataError(shown, "the file is empty (expected a header row and data rows)")
     if raw.startswith(b"\xef\xbb\xbf"):

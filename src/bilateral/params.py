@@ -30,7 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import files
 from .errors import NotebookSourceError, ParameterError
+from .text import excerpt
 
 SCALARS = {"str": str, "int": int, "float": float, "bool": bool}
 LIST_TYPES = {"list", "list[float]", "list[int]", "list[str]"}
@@ -53,6 +55,12 @@ _BOUND = re.compile(r"(>=|<=|>|<)\s*(\S+)")
 _ITEMS = re.compile(r"(\d+)\s*\.\.\s*(\d+)\s+items?", re.ASCII)
 _TRAILING_RANGE = re.compile(r"\[([^\[\]]*)\]\s*\Z")
 _RANGE_SYNTAX = "expected > N, >= N, < N, <= N or A..B items"
+MAX_PARAMETER_FILE = 64 * 1024
+"""Largest parameter file accepted, in bytes."""
+MAX_NOTEBOOK_FILE = 64 * files.MiB
+"""Largest notebook accepted, in bytes."""
+MAX_YAML_DEPTH = 3
+"""Deepest nesting of a parameter file: a mapping of names to values or lists of values."""
 
 
 @dataclass(frozen=True)
@@ -114,9 +122,10 @@ def read_notebook(path: Path, shown: str | None = None):
 
     shown = shown or str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NotebookSourceError(shown, "notebook not found") from None
+        text = files.read_regular(path, MAX_NOTEBOOK_FILE).decode("utf-8")
+    except files.UnreadableError as exc:
+        raise NotebookSourceError(shown, "notebook not found" if exc.missing else exc.why
+                                  ) from None
     except UnicodeDecodeError:
         raise NotebookSourceError(shown, "is not UTF-8 text") from None
     try:
@@ -124,14 +133,16 @@ def read_notebook(path: Path, shown: str | None = None):
     except json.JSONDecodeError as exc:
         raise NotebookSourceError(shown, f"is not valid JSON (line {exc.lineno}, column "
                                   f"{exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise NotebookSourceError(shown, "is not valid JSON (nested too deeply)") from None
     if not isinstance(raw, dict) or "cells" not in raw:
         raise NotebookSourceError(shown, "is JSON but not a notebook (no 'cells')")
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
-    except Exception as exc:  # nbformat raises several kinds
+    except (Exception, RecursionError) as exc:  # nbformat raises several kinds
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise NotebookSourceError(shown, f"is not a valid notebook ({why})") from None
+        raise NotebookSourceError(shown, f"is not a valid notebook ({why[:200]})") from None
     return nb
 
 
@@ -267,20 +278,20 @@ def _elem_type(type_: str) -> str | None:
 def _check_scalar(name: str, type_: str, value: Any, notebook: str | None) -> Any:
     if type_ == "str":
         if not isinstance(value, str):
-            raise ParameterError(name, f"expected text, got {value!r}", notebook)
+            raise ParameterError(name, f"expected text, got {excerpt(value)}", notebook)
         return value
     if type_ == "bool":
         if not isinstance(value, bool):
-            raise ParameterError(name, f"expected true or false, got {value!r}", notebook)
+            raise ParameterError(name, f"expected true or false, got {excerpt(value)}", notebook)
         return value
     if type_ == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ParameterError(name, f"expected a whole number, got {value!r}", notebook)
+            raise ParameterError(name, f"expected a whole number, got {excerpt(value)}", notebook)
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ParameterError(name, f"expected a number, got {value!r}", notebook)
+        raise ParameterError(name, f"expected a number, got {excerpt(value)}", notebook)
     if not math.isfinite(value):
-        raise ParameterError(name, f"expected a finite number, got {value!r}", notebook)
+        raise ParameterError(name, f"expected a finite number, got {excerpt(value)}", notebook)
     return float(value)
 
 
@@ -288,7 +299,8 @@ def check(p: Parameter, value: Any, notebook: str | None = None) -> Any:
     """Check that an already-typed value (a notebook's default) fits the declared type."""
     if p.type in LIST_TYPES:
         if not isinstance(value, list):
-            raise ParameterError(p.name, f"expected a list ({p.type}), got {value!r}", notebook)
+            raise ParameterError(p.name, f"expected a list ({p.type}), got {excerpt(value)}",
+                                 notebook)
         elem = _elem_type(p.type)
         return [_check_scalar(f"{p.name}[{i}]", elem, v, notebook)
                 for i, v in enumerate(value)]
@@ -309,7 +321,7 @@ def check_range(p: Parameter, value: Any, notebook: str | None = None) -> None:
         named = [(p.name, value)]
     for name, v in named:
         if any(b and not b.admits(v) for b in (p.lower, p.upper)):
-            raise ParameterError(name, f"{v!r} is outside the allowed range ({p.bounds})",
+            raise ParameterError(name, f"{excerpt(v)} is outside the allowed range ({p.bounds})",
                                  notebook)
 
 
@@ -322,7 +334,7 @@ def _what(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return repr(value)
+    return excerpt(value)
 
 
 def _number_hint(word: str) -> str:
@@ -364,38 +376,60 @@ def from_text(name: str, type_: str, text: Any, notebook: str | None = None) -> 
             return False
         hint = (" (1 and 0 are numbers; write true or false, yes or no, on or off)"
                 if word in ("1", "0") else "")
-        raise ParameterError(name, f"expected true or false, got {word!r}{hint}", notebook)
+        raise ParameterError(name, f"expected true or false, got {excerpt(word)}{hint}", notebook)
     if not _NUMBER.fullmatch(word):
         if type_ == "float" and word.lower().lstrip("+-") in _NOT_FINITE:
-            raise ParameterError(name, f"expected a finite number, got {word!r}", notebook)
-        raise ParameterError(name, f"expected {expected}, got {word!r}{_number_hint(word)}",
+            raise ParameterError(name, f"expected a finite number, got {excerpt(word)}", notebook)
+        raise ParameterError(name, f"expected {expected}, got {excerpt(word)}{_number_hint(word)}",
                              notebook)
     zero = _LEADING_ZERO.match(word)
     if zero:
         plain = zero.group(1) + zero.group(2) + word[zero.end():]
-        raise ParameterError(name, f"expected {expected}, got {word!r}: a leading zero is "
+        raise ParameterError(name, f"expected {expected}, got {excerpt(word)}: a leading zero is "
                              f"ambiguous (YAML 1.1 reads it as octal); write {plain}", notebook)
     if type_ == "int":
         if not _WHOLE.fullmatch(word):
-            raise ParameterError(name, f"expected a whole number, got {word!r} (no decimal "
+            raise ParameterError(name, f"expected a whole number, got {excerpt(word)} (no decimal "
                                  "point or exponent)", notebook)
         try:
             return int(word)
         except ValueError:  # more digits than Python converts
-            raise ParameterError(name, f"expected a whole number, got {word!r}",
+            raise ParameterError(name, f"expected a whole number, got {excerpt(word)}",
                                  notebook) from None
     value = float(word)
     if not math.isfinite(value):
-        raise ParameterError(name, f"expected a finite number, got {word!r}", notebook)
+        raise ParameterError(name, f"expected a finite number, got {excerpt(word)}", notebook)
     return value
+
+
+class _YAMLRefused(Exception):  # noqa: N818 - a reason, caught here
+    pass
 
 
 @functools.cache
 def _text_loader():
-    """A YAML loader that keeps every scalar as text (an empty plain value as None)."""
+    """A YAML loader that keeps every scalar as text (an empty plain value as None), and
+    refuses aliases (``*name``: a few bytes can expand to gigabytes) and nesting deeper
+    than :data:`MAX_YAML_DEPTH`."""
     import yaml
 
     class TextLoader(yaml.BaseLoader):
+        _depth = 0
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                raise _YAMLRefused("it uses an alias (*name); write each value out")
+            if self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent):
+                self._depth += 1
+                if self._depth > MAX_YAML_DEPTH:
+                    raise _YAMLRefused("it is nested too deeply (a parameter file maps names "
+                                       "to values or lists of values)")
+                try:
+                    return super().compose_node(parent, index)
+                finally:
+                    self._depth -= 1
+            return super().compose_node(parent, index)
+
         def construct_scalar(self, node):
             if node.style is None and node.value == "":
                 return None
@@ -417,10 +451,10 @@ def _as_list(name: str, value: Any, notebook: str | None) -> list:
     if text.startswith("[") and text.endswith("]"):
         try:
             parsed = yaml.load(text, Loader=_text_loader())  # scalars stay text
-        except yaml.YAMLError:
+        except (yaml.YAMLError, _YAMLRefused, RecursionError):
             parsed = None
     if not isinstance(parsed, list):
-        raise ParameterError(name, f"{_LIST_EXAMPLE}, got {value!r}", notebook)
+        raise ParameterError(name, f"{_LIST_EXAMPLE}, got {excerpt(value)}", notebook)
     return parsed
 
 
@@ -451,13 +485,19 @@ def load_file(path: str | Path) -> dict[str, Any]:
 
     shown = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParameterError(shown, "parameter file not found", is_file=True) from None
+        text = files.read_regular(path, MAX_PARAMETER_FILE).decode("utf-8")
+    except files.UnreadableError as exc:
+        raise ParameterError(shown, "parameter file not found" if exc.missing else exc.why,
+                             is_file=True) from None
     except UnicodeDecodeError:
         raise ParameterError(shown, "is not UTF-8 text", is_file=True) from None
     try:
         data = yaml.load(text, Loader=_text_loader())  # scalars stay text
+    except _YAMLRefused as exc:
+        raise ParameterError(shown, f"is refused: {exc}", is_file=True) from None
+    except RecursionError:
+        raise ParameterError(shown, "is refused: it is nested too deeply", is_file=True
+                             ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
@@ -471,7 +511,8 @@ def load_file(path: str | Path) -> dict[str, Any]:
                              "such as 'milestone_busd: 350'", is_file=True)
     for key in data:
         if not (isinstance(key, str) and key.isidentifier()):
-            raise ParameterError(shown, f"has a key {key!r} that is not a name", is_file=True)
+            raise ParameterError(shown, f"has a key {excerpt(key)} that is not a name",
+                                 is_file=True)
     return data
 
 

@@ -4,6 +4,11 @@ Both formats come from the same template (``templates/bilateral``) and the same
 CSS. The PDF is the HTML laid out by WeasyPrint: no LaTeX, no browser. Both
 exporters are registered under the ``nbconvert.exporters`` entry point, so
 ``jupyter nbconvert --to bilateral_pdf notebook.ipynb`` works too.
+
+With ``sanitize`` (the build sets it for every notebook that is not the project's own),
+everything the notebook contributes to the page is cleaned by :mod:`bilateral.sanitize`:
+markdown, HTML outputs, raw cells, and what nbconvert's templates make of output
+metadata. Nothing in such a report runs or is fetched, in the HTML or the PDF.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from traitlets import Bool, Unicode
 
 from . import __version__
 from .pdf import html_to_pdf
+from .sanitize import sanitize as _sanitize
 
 TEMPLATES = Path(str(files("bilateral") / "templates"))
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -31,6 +37,8 @@ class SectionAnchors(Preprocessor):
     def preprocess(self, nb, resources):
         toc = []
         for cell in nb.cells:
+            # The anchor is ours to set: one the notebook brings is not written into the page.
+            cell.metadata.pop("bilateral_anchor", None)
             if cell.cell_type != "markdown":
                 continue
             m = re.match(r"^##\s+(.+)$", cell.source.strip().splitlines()[0] if cell.source
@@ -43,6 +51,58 @@ class SectionAnchors(Preprocessor):
         info["sections"] = toc
         info["toc"] = toc if info.get("toc_wanted") else []
         return nb, resources
+
+
+_SAFE_TAG = re.compile(r"[A-Za-z0-9_.:-]{1,100}\Z")
+_DROPPED_OUTPUTS = ("application/javascript", "text/javascript",
+                    "application/vnd.jupyter.widget-view+json")
+
+
+class ForeignNotebook(Preprocessor):
+    """For a notebook that is not the project's own: outputs that only a browser would run
+    are removed, output metadata the templates write into attributes is kept only when it
+    is a plain size, and tags and metadata that reach the page are plain text."""
+
+    def preprocess(self, nb, resources):
+        nb.metadata.pop("widgets", None)
+        meta = nb.metadata.get("bilateral")
+        if meta is not None and not isinstance(meta, dict):
+            nb.metadata.pop("bilateral")
+        elif meta:
+            if not isinstance(meta.get("subtitle", ""), str):
+                meta.pop("subtitle")
+            keywords = meta.get("keywords", [])
+            if not (isinstance(keywords, list) and all(isinstance(k, str) for k in keywords)):
+                meta.pop("keywords")
+        if not isinstance(nb.metadata.get("title", ""), str):
+            nb.metadata.pop("title")
+        for cell in nb.cells:
+            tags = cell.get("metadata", {}).get("tags")
+            if tags is not None:
+                cell.metadata["tags"] = [t for t in tags if isinstance(t, str)
+                                         and _SAFE_TAG.match(t)] if isinstance(tags, list) else []
+            for output in cell.get("outputs", []):
+                data = output.get("data")
+                if isinstance(data, dict):
+                    for key in _DROPPED_OUTPUTS:
+                        data.pop(key, None)
+                metadata = output.get("metadata")
+                if isinstance(metadata, dict):
+                    output["metadata"] = _plain_sizes(metadata)
+        return nb, resources
+
+
+def _plain_sizes(metadata: dict) -> dict:
+    """Only ``width`` and ``height`` that are numbers, per mimetype or for the output."""
+    def sizes(d):
+        return {k: v for k, v in d.items() if k in ("width", "height")
+                and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+    out = sizes(metadata)
+    for key, value in metadata.items():
+        if "/" in key and isinstance(value, dict) and sizes(value):
+            out[key] = sizes(value)
+    return out
 
 
 def _css(show_code: bool) -> str:
@@ -65,13 +125,26 @@ class ReportHTMLExporter(HTMLExporter):
     report_date = Unicode("", help="Date written into the document's metadata (YYYY-MM-DD); "
                           "from the inputs, never the clock.").tag(config=True)
     author = Unicode("bilateral").tag(config=True)
+    sanitize = Bool(False, help="Clean the notebook's markup with an allow-list: nothing "
+                    "runs, nothing is fetched (for notebooks that are not the project's "
+                    "own).").tag(config=True)
 
     def __init__(self, **kw):
         kw.setdefault("template_name", "bilateral")
         kw.setdefault("template_file", "index.html.j2")
         kw.setdefault("extra_template_basedirs", [str(TEMPLATES)])
         super().__init__(**kw)
+        if self.sanitize:
+            self.register_preprocessor(ForeignNotebook, enabled=True)
         self.register_preprocessor(SectionAnchors, enabled=True)
+
+    def default_filters(self):
+        yield from super().default_filters()
+        yield ("bilateral_sanitize", self._sanitize_filter)
+
+    @staticmethod
+    def _sanitize_filter(html, resources):
+        return _sanitize(str(html), resources.get("metadata", {}).get("path") or None)
 
     def _init_resources(self, resources):
         resources = super()._init_resources(resources)
@@ -83,7 +156,7 @@ class ReportHTMLExporter(HTMLExporter):
         resources["bilateral"] = {
             "css": _css(self.show_code), "paper": PAPER_SIZES[self.paper.lower()],
             "version": __version__, "date": self.report_date, "author": self.author,
-            "language": "en", "toc_wanted": self.toc,
+            "language": "en", "toc_wanted": self.toc, "sanitize": self.sanitize,
         }
         return resources
 

@@ -1,0 +1,189 @@
+"""The build: plan, then for each stale target execute, render and publish."""
+
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import BilateralError, NotebookError, TargetError
+from ..text import shown
+from . import lock, pool, publish, signals
+from .options import FORMATS, Options
+from .plan import Plan, Target, plan
+from .state import read_state
+from .workspace import workspace
+
+Reporter = Callable[[str, str, str], None]
+"""``report(target_key, state, detail)``: called at each step of each target; a warning
+comes as ``report("", "warning", text)``."""
+
+
+@dataclass
+class Outcome:
+    target: Target
+    ok: bool
+    skipped: bool = False
+    error: BilateralError | None = None
+    pages: int | None = None
+    seconds: float = 0.0
+    kernel_said: str = ""
+
+
+def _quiet(key: str, state: str, detail: str) -> None:
+    pass
+
+
+def preflight(targets: list[Target]) -> None:
+    """Check the machine can render what is about to be built (the PDF engine's libraries).
+
+    Called once something is out of date, so that a no-op build does not load WeasyPrint.
+    """
+    if any("pdf" in t.formats for t in targets):
+        from ..pdf import weasyprint_module
+
+        weasyprint_module()
+
+
+def _warm() -> None:
+    """Import the tool chain once, before the workers fork, so each starts warm."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    from .. import render  # noqa: F401
+    from . import execute  # noqa: F401
+
+
+def run_target(t: Target, staging_root: Path, opts: Options, report_date: str,
+               kernel_dir: Path) -> Outcome:
+    """Execute and render one target into its own staging folder (a worker's whole job)."""
+    from ..pdf import PDFError
+    from .execute import execute, last_line
+    from .render import OutOfTime, deadline, render
+
+    start = time.perf_counter()
+    ends = time.monotonic() + opts.timeout
+    staging = staging_root / t.key.replace("/", "__")
+    nb = execute(t, staging, ends, opts.timeout, kernel_dir)
+    said = last_line(staging / "kernel-stderr.txt")
+    try:
+        with deadline(ends):
+            pages = render(nb, t, staging, opts, report_date)
+    except OutOfTime:
+        raise TargetError(t.key, f"Timeout: stopped after {opts.timeout} s while rendering "
+                          "(--timeout bounds each report, rendering included)") from None
+    except PDFError as exc:
+        raise TargetError(t.key, f"the PDF cannot be laid out ({exc})") from None
+    except OSError as exc:
+        raise TargetError(t.key, f"cannot write the report ({exc.strerror or exc})") from None
+    return Outcome(t, True, pages=pages, seconds=time.perf_counter() - start, kernel_said=said)
+
+
+def _outcome(t: Target, r: pool.Result, opts: Options) -> Outcome:
+    if r.kind == "ok":
+        return r.value
+    if r.kind == "error":
+        return Outcome(t, False, error=r.error, seconds=r.seconds)
+    if r.kind == "timeout":
+        err = TargetError(t.key, f"Timeout: stopped after {opts.timeout} s (--timeout bounds "
+                          "each report, rendering included)")
+        return Outcome(t, False, error=err, seconds=r.seconds)
+    why = r.text + ("" if opts.debug else " (run again with --debug for the traceback)")
+    if opts.debug and r.trace:
+        why += "\n" + r.trace
+    return Outcome(t, False, error=TargetError(t.key, f"unexpected error: {why}"),
+                   seconds=r.seconds)
+
+
+def _record(o: Outcome, staging: Path, p: Plan, state: dict, report: Reporter) -> None:
+    """Publish a finished target, or keep its failed notebook; update the state."""
+    t = o.target
+    recorded = state["targets"]
+    sub = staging / t.key.replace("/", "__")
+    if o.ok:
+        hashes = publish.publish(t, sub)
+        recorded[t.key] = {"digests": t.digests, "outputs": hashes,
+                           "seconds": round(o.seconds, 1)}
+        publish.write_state(p.out_dir, staging, state)
+        pages = f", {o.pages} pages" if o.pages else ""
+        report(t.key, "published", f"{shown(t.out_dir)}/{t.name}."
+               f"{{{','.join(['ipynb', *t.formats])}}}{pages}, {o.seconds:.1f} s")
+        if o.kernel_said:
+            report("", "warning", f"{t.key}: the kernel wrote to stderr: {o.kernel_said}")
+        return
+    kept = publish.keep_failed(t, sub, p.out_dir)
+    if isinstance(o.error, NotebookError):
+        e = o.error
+        o.error = NotebookError(e.notebook, e.cell, e.ename, e.evalue, kept)
+    elif isinstance(o.error, TargetError):
+        o.error = TargetError(o.error.target, o.error.why, kept)
+    recorded.pop(t.key, None)
+    publish.write_state(p.out_dir, staging, state)
+    report(t.key, "failed", str(o.error))
+
+
+def _dry_run(p: Plan, stale: dict[str, str], report: Reporter) -> list[Outcome]:
+    preflight([t for t in p.targets if t.key in stale])
+    for t in p.targets:
+        report(t.key, "would build" if t.key in stale else "up to date", stale.get(t.key, ""))
+    return [Outcome(t, True, skipped=t.key not in stale) for t in p.targets]
+
+
+def _execute_all(p: Plan, queue: list[Target], report: Reporter, ws) -> list[Outcome]:
+    """Lock, stage, run each stale target in a worker, publish each as it ends."""
+    opts = p.options
+    report_date = p.dataset.as_of.isoformat()
+    outcomes = []
+    with lock.locked(p.folders) as locks, lock.staging_area(p.out_dir) as staging:
+        state, warning = read_state(p.out_dir)
+        if warning:
+            report("", "warning", warning)
+        # Longest first (by the last build's time), so no worker idles at the end.
+        queue.sort(key=lambda t: -state["targets"].get(t.key, {}).get("seconds", 0.0))
+        for t in queue:
+            report(t.key, "queued", "")
+        _warm()
+        runs = pool.run(
+            queue, key=lambda t: t.key, jobs=opts.jobs, timeout=opts.timeout,
+            log_for=lambda t: staging / t.key.replace("/", "__") / "worker.log",
+            work=lambda t: run_target(t, staging, opts, report_date, ws.kernels),
+            started=lambda t: report(t.key, "running", "executing and rendering"),
+            keep_fds=lock.lock_fds(locks))
+        with contextlib.closing(runs):
+            for t, result in runs:
+                o = _outcome(t, result, opts)
+                _record(o, staging, p, state, report)
+                outcomes.append(o)
+    return outcomes
+
+
+def build(opts: Options, report: Reporter = _quiet) -> list[Outcome]:
+    """Plan, then execute, render and publish every stale target.
+
+    Returns one Outcome per target; raises InputError subclasses for bad input
+    before anything is written.
+    """
+    with signals.handling(), workspace() as ws:
+        p = plan(opts, ws)
+        state, warning = read_state(p.out_dir)
+        stale = {t.key: why for t, why in p.stale(state["targets"])}
+        if opts.dry_run:
+            if warning:
+                report("", "warning", warning)
+            return _dry_run(p, stale, report)
+        outcomes = [Outcome(t, True, skipped=True) for t in p.targets if t.key not in stale]
+        for o in outcomes:
+            report(o.target.key, "up to date", "")
+        queue = [t for t in p.targets if t.key in stale]
+        if queue:
+            preflight(queue)
+            outcomes += _execute_all(p, queue, report, ws)
+    order = {t.key: i for i, t in enumerate(p.targets)}
+    return sorted(outcomes, key=lambda o: order[o.target.key])
+
+
+__all__ = ["FORMATS", "Options", "Outcome", "Plan", "Reporter", "Target", "build", "plan",
+           "preflight", "run_target"]

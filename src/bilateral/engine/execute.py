@@ -1,0 +1,354 @@
+"""Execute one notebook with papermill, in a kernel that talks over IPC, within a deadline.
+
+The kernel runs the private copy of the notebook (see ``workspace``) in the notebook's own
+folder, with the parameters papermill injects. It is started by a kernel manager whose
+transport is IPC: Unix sockets in the build's private folder, so no TCP port is opened,
+and ipykernel has no "running over TCP without encryption" warning to give. Its standard
+error goes to a file, read when the kernel dies; nothing the kernel says is dropped.
+
+Each cell may run for what is left of the target's time (``--timeout`` bounds the whole
+target), and a cell's outputs are bounded as they arrive (:data:`MAX_OUTPUT_CHARS`,
+:data:`MAX_NOTEBOOK_OUTPUT`): what is cut is replaced by a visible note.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from ..errors import NotebookError
+from ..text import excerpt, printable
+
+# papermill hands its logger to nbclient, whose errors would otherwise reach stderr through
+# logging's last-resort handler as a second line; ours is the one line that reports them.
+logging.getLogger("papermill").addHandler(logging.NullHandler())
+
+ENGINE = "bilateral"
+INJECTED_TAG = "injected-parameters"
+# papermill's tag on the error-message and anchor cells it inserts into the notebook it
+# writes after a failure (papermill.execute.ERROR_MARKER_TAG).
+ERROR_CELL_TAG = "papermill-error-cell-tag"
+TRUNCATED_TAG = "bilateral-truncated"
+
+MAX_OUTPUT_CHARS = 200_000
+"""Longest text of one output (a stream, text, HTML, SVG), in characters."""
+MAX_IMAGE_CHARS = 8_000_000
+"""Largest image of one output, in characters of base64 (about 6 MB)."""
+MAX_NOTEBOOK_OUTPUT = 16_000_000
+"""Largest sum of a notebook's outputs, in characters: outputs past it are left out."""
+
+
+def tags(cell) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def executed_cells(nb) -> list:
+    """The cells as papermill ran them: the written notebook without the error-message and
+    anchor cells papermill inserts after a failure. Its failing cell index counts here."""
+    return [c for c in nb.cells if ERROR_CELL_TAG not in tags(c)]
+
+
+def cell_number(cells: list, index: int | None, source=None) -> int | None:
+    """1-based position in the source notebook of the executed cell ``cells[index]``.
+
+    Found by cell id: papermill keeps the source's ids, and its injected-parameters cell
+    is not in the source. When the id is not found once in ``source`` (a notebook older
+    than nbformat 4.5 has no ids, and papermill makes up new ones), by position, with
+    the injected cell skipped. None when unknown, or when the injected cell itself failed.
+    """
+    if index is None or not 0 <= index < len(cells):
+        return None
+    cell = cells[index]
+    if INJECTED_TAG in tags(cell):
+        return None
+    ids = [c.get("id") for c in source.cells] if source is not None else []
+    if cell.get("id") and ids.count(cell.get("id")) == 1:
+        return ids.index(cell.get("id")) + 1
+    return index + 1 - sum(1 for c in cells[:index] if INJECTED_TAG in tags(c))
+
+
+def running_index(cells: list) -> int | None:
+    """The cell that was running when execution stopped: the last one that started."""
+    started = [i for i, c in enumerate(cells)
+               if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    return started[-1] if started else None
+
+
+# ---------------------------------------------------------------------------- output bounds
+
+def _chars(output) -> int:
+    n = len(output.get("text", "") or "")
+    for v in (output.get("data") or {}).values():
+        n += len(v) if isinstance(v, str) else len(str(v))
+    return n
+
+
+def _note(text: str):
+    from nbformat.v4 import new_output
+
+    out = new_output("stream", name="stdout", text=f"[bilateral: {text}]\n")
+    return out
+
+
+def _bound_output(output) -> tuple[object | None, str | None]:
+    """One output within the per-output bounds, and a note when something was cut."""
+    if output.get("output_type") == "stream":
+        text = output.get("text", "") or ""
+        if len(text) > MAX_OUTPUT_CHARS:
+            output["text"] = text[:MAX_OUTPUT_CHARS]
+            return output, (f"{len(text) - MAX_OUTPUT_CHARS:,} more characters of this output "
+                            f"are not shown (the limit is {MAX_OUTPUT_CHARS:,})")
+        return output, None
+    data = output.get("data")
+    if not isinstance(data, dict):
+        return output, None
+    cut = []
+    for key in list(data):
+        value = data[key]
+        size = len(value) if isinstance(value, str) else len(str(value))
+        limit = MAX_IMAGE_CHARS if key.startswith("image/") and key != "image/svg+xml" \
+            else MAX_OUTPUT_CHARS
+        if size > limit:
+            if key == "text/plain":
+                data[key] = value[:limit]
+            else:
+                del data[key]
+            cut.append(key)
+    if not cut:
+        return output, None
+    if not data:
+        output = None
+    return output, (f"an output too large to show ({', '.join(cut)} over the limit of "
+                    f"{MAX_OUTPUT_CHARS:,} characters, {MAX_IMAGE_CHARS:,} for an image) "
+                    "was cut")
+
+
+def bound_outputs(nb) -> int:
+    """Cut each output to its bound and leave out what is past the notebook's; put a note
+    where something was cut. Returns the number of notes."""
+    total, notes = 0, 0
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code" or not cell.get("outputs"):
+            continue
+        kept, cell_notes = [], []
+        for output in cell.outputs:
+            if output.get("output_type") == "stream" and output.get("text", "").startswith(
+                    "[bilateral: "):
+                continue
+            if total > MAX_NOTEBOOK_OUTPUT:
+                cell_notes.append(f"outputs past the report's limit of "
+                                  f"{MAX_NOTEBOOK_OUTPUT:,} characters are left out")
+                break
+            bounded, note = _bound_output(output)
+            if note:
+                cell_notes.append(note)
+            if bounded is not None:
+                total += _chars(bounded)
+                kept.append(bounded)
+        if cell.metadata.get(TRUNCATED_TAG):
+            cell_notes.append("outputs past the report's limit were left out while the cell "
+                              "ran")
+            del cell.metadata[TRUNCATED_TAG]
+        for note in dict.fromkeys(cell_notes):
+            kept.append(_note(note))
+            notes += 1
+        cell.outputs = kept
+    return notes
+
+
+# ---------------------------------------------------------------------------- kernel, engine
+
+class _Run:
+    """What the engine needs to run one target, and what it leaves for the caller."""
+
+    def __init__(self, deadline: float, connection_file: Path, stderr_path: Path):
+        self.deadline, self.connection_file, self.stderr_path = (
+            deadline, connection_file, stderr_path)
+        self.nb = None
+
+    def cell_timeout(self, cell) -> int:
+        """A cell may run for what is left of the target's time (at least a second)."""
+        return max(1, int(self.deadline - time.monotonic() + 0.999))
+
+
+def _kernel_manager_class(connection_file: Path):
+    """A kernel manager on the IPC transport, its connection file (and so its sockets,
+    named after it) in the build's private folder."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _transport_default(self):
+            return "ipc"
+
+        @default("connection_file")
+        def _connection_file_default(self):
+            return str(connection_file)
+
+    return IPCKernelManager
+
+
+def _engine():
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine
+    from papermill.log import logger
+
+    class BoundedClient(PapermillNotebookClient):
+        """papermill's client, with the notebook's outputs bounded as they arrive."""
+
+        total = 0
+
+        def output(self, outs, msg, display_id, cell_index):
+            out = super().output(outs, msg, display_id, cell_index)
+            if out is not None:
+                BoundedClient.total += _chars(out)
+                if BoundedClient.total > MAX_NOTEBOOK_OUTPUT and outs and outs[-1] is out:
+                    outs.pop()
+                    self.nb.cells[cell_index].metadata[TRUNCATED_TAG] = True
+                    return None
+                if _chars(out) > 2 * MAX_IMAGE_CHARS:
+                    bounded, _ = _bound_output(out)
+                    if bounded is None and outs and outs[-1] is out:
+                        outs.pop()
+                        self.nb.cells[cell_index].metadata[TRUNCATED_TAG] = True
+            return out
+
+    class BilateralEngine(NBClientEngine):
+        """papermill's nbclient engine with an IPC kernel, bounded outputs, a deadline for
+        the whole notebook and the kernel's stderr kept (papermill's engine API)."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, bilateral_run=None, **kwargs):
+            run: _Run = bilateral_run
+            run.nb = nb_man.nb
+            kwargs.pop("input_path", None)
+            BoundedClient.total = 0
+            client = BoundedClient(
+                nb_man, timeout_func=run.cell_timeout, startup_timeout=start_timeout,
+                kernel_name=kernel_name, log=logger, log_output=False,
+                kernel_manager_class=_kernel_manager_class(run.connection_file), **kwargs)
+            with open(run.stderr_path, "ab") as err:
+                # start_kernel's keyword arguments reach the kernel's Popen.
+                return client.execute(stderr=err)
+
+    return BilateralEngine
+
+
+def _register() -> None:
+    from papermill.engines import papermill_engines
+
+    papermill_engines.register(ENGINE, _engine())
+
+
+# jupyter_client interrupts a kernel before asking it to shut down, and ipykernel logs
+# that interrupt: the one line a kernel always says on a clean shutdown, not news.
+_SHUTDOWN_ECHO = "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel."
+
+
+def last_line(path: Path) -> str:
+    """The last line of a text file that says something (the kernel's shutdown echo
+    aside), or ''."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - 4096))
+            lines = fh.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return ""
+    said = [ln.strip() for ln in lines if ln.strip() and ln.strip() != _SHUTDOWN_ECHO]
+    return printable(said[-1], 200) if said else ""
+
+
+def _finish(nb, t) -> None:
+    """Make the executed record show what the user asked for, the same on every rebuild."""
+    from papermill.translators import PythonTranslator
+
+    for cell in nb.cells:
+        if INJECTED_TAG in tags(cell):
+            # papermill gives the injected cell a random id; a fixed one keeps rebuilds
+            # identical.
+            cell.id = INJECTED_TAG
+            run_dir, user_dir = t.run_parameters.get("data_dir"), t.parameters.get("data_dir")
+            if run_dir and user_dir and run_dir != user_dir:
+                cell.source = cell.source.replace(PythonTranslator.translate_str(run_dir),
+                                                  PythonTranslator.translate_str(user_dir))
+    pm_meta = nb.metadata.get("papermill", {})
+    pm_meta["parameters"] = dict(t.parameters)
+    pm_meta["input_path"] = str(t.source)
+    pm_meta["output_path"] = str(t.out_dir / f"{t.name}.ipynb")
+
+
+def execute(t, staging: Path, deadline: float, timeout: int, kernel_dir: Path):
+    """Run the notebook into ``staging/<name>.ipynb``; raise NotebookError when it fails.
+
+    Whatever happens, the executed notebook (as far as it ran) is written there, with
+    outputs bounded, for the failed-notebook folder.
+    """
+    import nbformat
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    _register()
+    staging.mkdir(parents=True, exist_ok=True)
+    out = staging / f"{t.name}.ipynb"
+    run = _Run(deadline, kernel_dir / f"{t.index}.json", staging / "kernel-stderr.txt")
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    error: NotebookError | None = None
+    nb = None
+    try:
+        nb = pm.execute_notebook(
+            str(t.run_source), None, parameters=t.run_parameters,
+            cwd=os.path.abspath(t.source.parent), kernel_name="python3", progress_bar=False,
+            log_output=False, report_mode=False, engine_name=ENGINE, bilateral_run=run)
+    except pm.PapermillExecutionError as exc:
+        error = NotebookError(t.key, exc.cell_index, exc.ename, excerpt_evalue(exc.evalue))
+    except CellTimeoutError:
+        error = NotebookError(t.key, None, "Timeout", f"stopped after {timeout} s (--timeout "
+                              "bounds each report, rendering included)")
+    except DeadKernelError:
+        said = last_line(run.stderr_path)
+        error = NotebookError(t.key, None, "DeadKernel", "the kernel died while the cell ran"
+                              + (f"; it said: {said}" if said else ""))
+    except RuntimeError as exc:  # jupyter_client: the kernel did not start or answer
+        said = last_line(run.stderr_path)
+        error = NotebookError(t.key, None, "KernelStart", f"{excerpt_evalue(str(exc))}"
+                              + (f"; it said: {said}" if said else ""))
+    nb = nb if nb is not None else run.nb
+    if nb is not None:
+        _finish(nb, t)
+        bound_outputs(nb)
+        nbformat.write(nb, out)
+    if error is not None:
+        raise _numbered(error, nb, t)
+    return nb
+
+
+def excerpt_evalue(text: str) -> str:
+    return printable(text or "", 1000)
+
+
+def _numbered(error: NotebookError, nb, t) -> NotebookError:
+    """The error with the source notebook's number of the failing cell."""
+    import nbformat
+
+    if nb is None:
+        return NotebookError(error.notebook, None, error.ename, error.evalue)
+    cells = executed_cells(nb)
+    index = error.cell if error.ename not in ("Timeout", "DeadKernel", "KernelStart") \
+        else running_index(cells)
+    try:
+        source = nbformat.read(str(t.run_source), as_version=4)
+    except Exception:  # naming the cell is a courtesy
+        source = None
+    return NotebookError(error.notebook, cell_number(cells, index, source), error.ename,
+                         error.evalue)
+
+
+__all__ = ["execute", "bound_outputs", "cell_number", "executed_cells", "running_index",
+           "excerpt"]

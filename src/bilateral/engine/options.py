@@ -1,0 +1,170 @@
+"""What a build is asked to do, and the checks on it that need no file's content.
+
+Names that become file or folder names (scenarios, notebooks) are checked here, and so is
+the output folder: it may neither hold nor lie inside the build's inputs (notebooks, data,
+parameter sets, the package), and the subfolders the build writes into must be real
+folders inside it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import paths
+from ..errors import OutputFolderError, UsageError
+from ..text import excerpt, shown
+
+FORMATS = ("html", "pdf")
+FAILED_DIR = "_failed"
+MAX_TIMEOUT = 7 * 24 * 3600
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
+"""A scenario's name: letters, digits, ``.``, ``_`` and ``-``, not starting with a dot."""
+
+
+@dataclass
+class Options:
+    """Everything a build is asked to do, as parsed from the command line."""
+
+    notebooks: list[str] = field(default_factory=list)
+    parameters: list[tuple[str, str]] = field(default_factory=list)
+    parameter_files: list[str] = field(default_factory=list)
+    scenarios: list[str] = field(default_factory=list)
+    all_scenarios: bool = False
+    data_dir: Path = paths.DATA
+    out_dir: Path = paths.REPORTS
+    formats: tuple[str, ...] = FORMATS
+    timeout: int = 600
+    jobs: int = 1
+    force: bool = False
+    dry_run: bool = False
+    show_code: bool = False
+    paper: str = "a4"
+    notebooks_dir: Path = paths.NOTEBOOKS
+    params_dir: Path = paths.PARAMS
+    debug: bool = False
+
+
+def check(opts: Options) -> None:
+    """The options' own values: jobs, timeout, paper, formats."""
+    if opts.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {opts.jobs}")
+    if opts.timeout < 1:
+        raise UsageError(f"--timeout must be at least 1 second, got {opts.timeout}")
+    if opts.timeout > MAX_TIMEOUT:
+        raise UsageError(f"--timeout must be at most {MAX_TIMEOUT} seconds (a week), got "
+                         f"{opts.timeout}")
+    if opts.paper.lower() not in ("a4", "letter"):
+        raise UsageError(f"--paper must be a4 or letter, got {excerpt(opts.paper)}")
+    if not opts.formats:
+        raise UsageError("--formats is empty (expected html, pdf or both)")
+    for f in opts.formats:
+        if f not in FORMATS:
+            raise UsageError(f"unknown format {excerpt(f)} in --formats (expected html, pdf "
+                             "or both)")
+
+
+def check_name(name: str, what: str) -> None:
+    """A notebook's name becomes its output files' names: printable, not hidden."""
+    if (not name or name.startswith(".") or any(not c.isprintable() for c in name)
+            or any("\udc80" <= c <= "\udcff" for c in name)):
+        raise UsageError(f"{what} {excerpt(name)}: its name becomes a file name and must be "
+                         "printable text not starting with a dot")
+
+
+def notebook_names(folder: Path) -> list[str]:
+    """The notebooks a build makes by default: every ``*.ipynb`` in ``folder``, by name."""
+    return sorted(p.stem for p in Path(folder).glob("*.ipynb") if not p.name.startswith("."))
+
+
+def scenario_names(folder: Path) -> list[str]:
+    """Every scenario: the ``*.yaml`` files of ``folder``, by name."""
+    return sorted(p.stem for p in Path(folder).glob("*.yaml") if not p.name.startswith("."))
+
+
+def resolve_notebook(name: str, folder: Path) -> tuple[str, Path]:
+    """A notebook named on the command line: ``(name, path)``. A path (with ``.ipynb``)
+    is taken as it is; a name is looked up in ``folder``."""
+    p = Path(name)
+    if p.suffix == ".ipynb" and (p.exists() or p.parent != Path(".")):
+        return p.stem, p
+    known = notebook_names(folder)
+    if p.parent != Path(".") or p.stem not in known:
+        raise UsageError(f"unknown notebook {excerpt(name)} (known: "
+                         f"{', '.join(known) or 'none'})")
+    return p.stem, Path(folder) / f"{p.stem}.ipynb"
+
+
+def scenario_list(opts: Options, notebooks: list[str]) -> list[str | None]:
+    """The scenarios to build: names of files in ``--params-dir``, nothing else."""
+    if not (opts.all_scenarios or opts.scenarios):
+        return [None]
+    known = scenario_names(opts.params_dir)
+    if opts.all_scenarios:
+        if not known:
+            raise UsageError(f"--all-scenarios: no scenario files in {shown(opts.params_dir)}")
+        wanted = known
+    else:
+        wanted = []
+        for s in opts.scenarios:
+            if s not in known:
+                raise UsageError(f"unknown scenario {excerpt(s)} (known: "
+                                 f"{', '.join(known) or 'none'}; a scenario is the name of "
+                                 f"a file in {shown(opts.params_dir)}, not a path)")
+            if s in wanted:
+                raise UsageError(f"scenario {excerpt(s)} is named twice")
+            wanted.append(s)
+    for s in wanted:
+        if not SAFE_NAME.match(s):
+            raise UsageError(f"scenario {excerpt(s)}: a scenario's name becomes a folder name "
+                             "(letters, digits, '.', '_' and '-', not starting with a dot)")
+        if s in notebooks or s == FAILED_DIR:
+            raise UsageError(f"scenario {excerpt(s)} would collide with an output name")
+    return list(wanted)
+
+
+def _resolved(path: Path, what: str) -> Path:
+    try:
+        return Path(os.path.abspath(path)).resolve()
+    except (OSError, RuntimeError) as exc:
+        raise OutputFolderError(f"{what} {shown(path)} cannot be resolved ({exc})") from None
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    return child == parent or parent in child.parents
+
+
+def check_output(out_dir: Path, inputs: list[tuple[str, Path]]) -> Path:
+    """Refuse an output folder that is, holds or lies inside one of ``inputs`` (what, path);
+    return it resolved."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {shown(out_dir)} exists and is not a folder")
+    out = _resolved(out_dir, "--out")
+    for p in out.parents:
+        if p.exists() and not p.is_dir():
+            raise OutputFolderError(f"--out {shown(out_dir)}: {shown(p)} is not a folder")
+    for what, path in inputs:
+        inp = _resolved(path, what)
+        if _inside(out, inp):
+            raise OutputFolderError(f"--out {shown(out_dir)} is inside the {what} {shown(inp)}"
+                                    "; choose an output folder apart from the inputs")
+        if _inside(inp, out):
+            raise OutputFolderError(f"--out {shown(out_dir)} holds the {what} {shown(inp)}, "
+                                    "which a build would write over; choose an output folder "
+                                    "apart from the inputs")
+    return out
+
+
+def check_subfolders(out: Path, names: list[str], outputs: list[Path]) -> None:
+    """The subfolders a build writes into (scenarios, ``_failed``) must be real folders
+    inside ``out``, not links leading elsewhere; and no output may be a folder."""
+    for name in names:
+        p = out / name
+        if p.is_symlink() or (p.exists() and not p.is_dir()):
+            raise OutputFolderError(f"{shown(p)} is a link or a file; a build writes only "
+                                    f"into real folders inside {shown(out)}")
+    for p in outputs:
+        if p.is_dir() and not p.is_symlink():
+            raise OutputFolderError(f"{shown(p)} is a folder where the build writes a report")

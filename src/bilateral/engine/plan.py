@@ -1,0 +1,206 @@
+"""Plan: validate everything a build depends on and list its targets; write nothing.
+
+Before any kernel starts and before anything is written: the options, the names, the
+output folder against the inputs, each notebook (read once, bounded), the parameters and
+parameter files, the data (copied into the build's private folder and validated there),
+and every analysis and sentence of each report (``sense.check``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import figures, files, paths, sense
+from ..errors import AnalysisInputError, DataError, NotebookSourceError, ParameterError, UsageError
+from ..params import declared, load_file, read_notebook, resolve
+from ..text import excerpt, shown
+from . import options as opt
+from .state import sha, tree_digest, versions, why_stale
+from .workspace import MAX_NOTEBOOK, Workspace
+
+
+@dataclass
+class Target:
+    """One notebook built with one parameter set into one folder.
+
+    ``parameters`` are the values as the user gave them (``data_dir`` is the user's data
+    folder): they are hashed and recorded. ``run_parameters`` are what the kernel gets
+    (``data_dir`` is the private copy), and ``run_source`` is the private copy of the
+    notebook, as it was read and hashed.
+    """
+
+    name: str
+    source: Path
+    scenario: str | None
+    parameters: dict[str, Any]
+    out_dir: Path
+    formats: tuple[str, ...]
+    digests: dict[str, str] = field(default_factory=dict)
+    run_source: Path | None = None
+    run_parameters: dict[str, Any] = field(default_factory=dict)
+    trusted: bool = False
+    index: int = 0
+
+    @property
+    def key(self) -> str:
+        """The target's name in logs and in the state file: ``trade`` or ``slowdown/trade``."""
+        return f"{self.scenario}/{self.name}" if self.scenario else self.name
+
+    @property
+    def outputs(self) -> list[str]:
+        return [f"{self.name}.ipynb"] + [f"{self.name}.{f}" for f in self.formats]
+
+    @property
+    def digest(self) -> str:
+        return sha(json.dumps(self.digests, sort_keys=True).encode())
+
+
+@dataclass
+class Plan:
+    targets: list[Target]
+    dataset: figures.Dataset
+    options: opt.Options
+    out_dir: Path = Path(".")
+    folders: list[Path] = field(default_factory=list)
+    """Every folder the build writes into: the output folder, its scenario folders and
+    ``_failed``; each is locked while the build runs."""
+
+    def stale(self, state: dict) -> list[tuple[Target, str]]:
+        """Targets to build, each with the reason, given the recorded ``state``."""
+        out = []
+        for t in self.targets:
+            reason = why_stale(t, state.get(t.key), self.options.force)
+            if reason:
+                out.append((t, reason))
+        return out
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _notebooks(opts: opt.Options, ws: Workspace):
+    names = opts.notebooks or opt.notebook_names(opts.notebooks_dir)
+    if not names:
+        raise UsageError(f"no notebooks in {shown(opts.notebooks_dir)}")
+    found = {}
+    own = Path(os.path.abspath(paths.NOTEBOOKS))
+    for n in names:
+        name, path = opt.resolve_notebook(n, opts.notebooks_dir)
+        opt.check_name(name, "notebook")
+        if name in found:
+            raise UsageError(f"notebook {excerpt(name)} is named twice")
+        try:
+            data = files.read_regular(path, MAX_NOTEBOOK)
+        except files.UnreadableError as exc:
+            why = "notebook not found" if exc.missing else exc.why
+            raise NotebookSourceError(shown(path), why) from None
+        copy = ws.notebook_copy(data)
+        nb = read_notebook(copy, shown(path))
+        trusted = Path(os.path.abspath(path)).parent == own
+        found[name] = (path, copy, data, nb, trusted)
+    return found
+
+
+def _data(opts: opt.Options, ws: Workspace) -> tuple[figures.Dataset, Path, str]:
+    """Copy, validate and fingerprint the data folder; return the dataset (its ``folder``
+    the user's), the private copy, and the user's folder as text for the notebooks."""
+    given = Path(opts.data_dir)
+    try:
+        folder = Path(os.path.abspath(given)).resolve(strict=False)
+    except (OSError, RuntimeError) as exc:
+        raise DataError(str(given), f"the data folder cannot be resolved ({exc})") from None
+    if not folder.is_dir():
+        raise DataError(str(folder), "data folder not found")
+    copy = ws.data_copy(folder, folder.parent)
+    try:
+        dataset = figures.load(copy)
+    except DataError as exc:
+        if str(copy) not in exc.file:
+            raise
+        # The loader names files relative to the folder's parent, so the copy's names are
+        # the user's; a message naming the copy's folder itself is given the user's.
+        raise type(exc)(exc.file.replace(str(copy), str(folder)), exc.why, exc.row,
+                        exc.column) from None
+    dataset.folder = folder
+    return dataset, copy, _as_text(folder)
+
+
+def _as_text(path: Path) -> str:
+    """A path as text that can be written into a notebook (bytes that are not UTF-8 as
+    ``\\xNN``)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _check_cli_text(pairs: list[tuple[str, str]]) -> None:
+    for name, value in pairs:
+        if _has_surrogates(name) or _has_surrogates(value):
+            raise ParameterError(excerpt(name), "is not UTF-8 text (the terminal passed bytes "
+                                 "that are not UTF-8)")
+
+
+def _sense(check: str | None, dataset, values: dict, name: str, data_shown: str) -> None:
+    try:
+        sense.check(check, dataset, values, name)
+    except (ValueError, ArithmeticError) as exc:
+        raise AnalysisInputError(name, data_shown, excerpt(str(exc)).strip("'\"")) from None
+
+
+def plan(opts: opt.Options, ws: Workspace) -> Plan:
+    """Validate everything and list the targets; reads inputs, writes only into ``ws``."""
+    opt.check(opts)
+    _check_cli_text(opts.parameters)
+    notebooks = _notebooks(opts, ws)
+    scenarios = opt.scenario_list(opts, list(notebooks))
+    inputs = [("data folder", Path(opts.data_dir)), ("notebooks folder", opts.notebooks_dir),
+              ("parameter sets folder", opts.params_dir), ("package", paths.PACKAGE)]
+    inputs += [("notebook", path) for path, *_ in notebooks.values()]
+    inputs += [("parameter file", Path(f)) for f in opts.parameter_files]
+    out = opt.check_output(Path(opts.out_dir), inputs)
+
+    declared_params = {n: declared(nb, shown(path)) for n, (path, _, _, nb, _) in
+                       notebooks.items()}
+    user_files = [(f, load_file(f)) for f in opts.parameter_files]
+    dataset, data_copy, data_text = _data(opts, ws)
+    data_shown = shown(dataset.folder)
+    code_digest = tree_digest(paths.PACKAGE, ("*.py", "*.j2", "*.css", "*.json"))
+    versions_digest = sha(versions().encode())
+    targets = []
+    for scenario in scenarios:
+        mappings = list(user_files)
+        if scenario:
+            sf = Path(opts.params_dir) / f"{scenario}.yaml"
+            mappings.insert(0, (shown(sf), load_file(sf)))
+        overrides = resolve(declared_params, opts.parameters, mappings)
+        if any("data_dir" in o for o in overrides.values()):
+            raise UsageError("set the data folder with --data DIR, not as the parameter "
+                             "data_dir: --data is validated before the build and hashed")
+        for name, (path, copy, data, nb, trusted) in notebooks.items():
+            params = dict(overrides[name])
+            defaults = {k: p.default for k, p in declared_params[name].items()}
+            # Parameters that depend on each other or on the data, and every analysis and
+            # sentence of the report, before any kernel starts.
+            _sense(nb.metadata.get("bilateral", {}).get("checks"), dataset,
+                   {**defaults, **params}, name, data_shown)
+            run_params = dict(params)
+            if "data_dir" in declared_params[name]:
+                params["data_dir"] = data_text
+                run_params["data_dir"] = str(data_copy)
+            t = Target(name, path, scenario, params, out / scenario if scenario else out,
+                       tuple(opts.formats), run_source=copy, run_parameters=run_params,
+                       trusted=trusted, index=len(targets) + 1)
+            t.digests = {
+                "notebook": sha(data),
+                "parameters": sha(json.dumps(params, sort_keys=True).encode()),
+                "data": dataset.fingerprint, "code": code_digest,
+                "versions": versions_digest,
+                "options": sha(f"{opts.show_code}|{opts.paper.lower()}".encode()),
+            }
+            targets.append(t)
+    subfolders = [s for s in scenarios if s] + [opt.FAILED_DIR]
+    opt.check_subfolders(out, subfolders, [t.out_dir / o for t in targets for o in t.outputs])
+    return Plan(targets, dataset, opts, out, [out] + [out / s for s in subfolders])

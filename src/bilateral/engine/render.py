@@ -1,0 +1,57 @@
+"""Render an executed notebook into HTML and PDF, within what is left of the target's time.
+
+The exporters are :mod:`bilateral.render`'s. A notebook that is not the project's own (one
+given by path, or from another ``--notebooks-dir``) is rendered in sanitized mode: its
+markup is cleaned with an allow-list, nothing in it runs or is fetched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+
+class OutOfTime(BaseException):
+    """The target's time ran out while it was being rendered. A BaseException, like
+    KeyboardInterrupt, so that no library's ``except Exception`` swallows it."""
+
+
+@contextlib.contextmanager
+def deadline(at: float) -> Iterator[None]:
+    """Raise OutOfTime in the body when the clock passes ``at`` (SIGALRM; main thread)."""
+    left = at - time.monotonic()
+    if left <= 0:
+        raise OutOfTime()
+
+    def _expired(signum, frame):
+        raise OutOfTime()
+
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.setitimer(signal.ITIMER_REAL, left)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def render(nb, t, staging: Path, opts, report_date: str) -> int | None:
+    """Write the HTML and PDF of an executed notebook into ``staging``; return the page
+    count of the PDF."""
+    from ..render import ReportHTMLExporter, WeasyPDFExporter
+
+    settings = dict(show_code=opts.show_code, paper=opts.paper.lower(), report_date=report_date,
+                    sanitize=not t.trusted)
+    pages = None
+    resources = {"metadata": {"name": t.name, "path": str(t.source.parent.resolve())}}
+    if "html" in t.formats:
+        html, _ = ReportHTMLExporter(**settings).from_notebook_node(nb, dict(resources))
+        (staging / f"{t.name}.html").write_text(html, encoding="utf-8")
+    if "pdf" in t.formats:
+        pdf, res = WeasyPDFExporter(**settings).from_notebook_node(nb, dict(resources))
+        (staging / f"{t.name}.pdf").write_bytes(pdf)
+        pages = res["bilateral"]["pages"]
+    return pages

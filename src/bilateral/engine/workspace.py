@@ -1,0 +1,98 @@
+"""The build's private folder: what the kernels read, and where they talk.
+
+At plan time the data files are copied, checked and bounded, into a private folder
+(mode 0700, under the system's temporary folder), and every notebook is read once into
+it. The data are validated and fingerprinted from that copy, and the kernels get that
+copy as their ``data_dir`` and run that copy of the notebook: a file edited while a build
+runs changes nothing in it, so a report always shows the data its state records. The
+kernels' connection files and IPC sockets live there too. The folder is removed when the
+build ends, whatever the outcome.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .. import figures, files
+from ..errors import DataError
+
+MAX_DATA_FILE = 8 * files.MiB
+"""Largest data file accepted (the loader's own bound, checked again when copying)."""
+MAX_DATA_TOTAL = 64 * files.MiB
+"""Largest data folder accepted, all files together."""
+MAX_NOTEBOOK = 64 * files.MiB
+"""Largest notebook accepted."""
+_SOCKET_PATH_ROOM = 60  # a Unix socket's path is at most 107 bytes
+
+
+class Workspace:
+    """A private folder with ``data/``, ``notebooks/`` and ``kernels/``."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.kernels = root / "k"
+        self.notebooks = root / "nb"
+        for p in (self.kernels, self.notebooks):
+            p.mkdir(mode=0o700)
+        self._n = 0
+
+    def notebook_copy(self, data: bytes) -> Path:
+        """Write a notebook's bytes, as read and hashed, where the kernel will run them."""
+        self._n += 1
+        p = self.notebooks / f"{self._n}.ipynb"
+        p.write_bytes(data)
+        return p
+
+    def data_copy(self, folder: Path, shown_parent: Path) -> Path:
+        """Copy the data files of ``folder`` into ``<root>/d/<folder's name>/``, each checked
+        (a regular file, bounded) before it is opened. Missing files are left missing for
+        the loader to name. Returns the copy's folder."""
+        dest = self.root / "d" / (folder.name or "data")
+        dest.mkdir(parents=True, mode=0o700)
+        total = 0
+        for p in figures.data_files(folder):
+            rel = p.relative_to(folder)
+            try:
+                data = files.read_regular(p, MAX_DATA_FILE)
+            except files.UnreadableError as exc:
+                if exc.missing:
+                    continue
+                raise DataError(_display(p, shown_parent), exc.why) from None
+            total += len(data)
+            if total > MAX_DATA_TOTAL:
+                raise DataError(_display(folder, shown_parent), "the data files together are "
+                                f"larger than {MAX_DATA_TOTAL // files.MiB} MiB")
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            target.write_bytes(data)
+        return dest
+
+
+def _display(path: Path, parent: Path) -> str:
+    try:
+        return str(path.relative_to(parent))
+    except ValueError:
+        return str(path)
+
+
+def _base() -> str | None:
+    """Where to make the folder: the system's temporary folder, unless its path leaves too
+    little room for a socket's name, then /tmp."""
+    base = tempfile.gettempdir()
+    return base if len(base) <= _SOCKET_PATH_ROOM else ("/tmp" if os.path.isdir("/tmp")
+                                                         else None)
+
+
+@contextlib.contextmanager
+def workspace() -> Iterator[Workspace]:
+    """A fresh private folder, removed on exit."""
+    root = Path(tempfile.mkdtemp(prefix="bilateral-", dir=_base()))
+    try:
+        yield Workspace(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
