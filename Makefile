@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: help report scenarios test lab params lint benchmark clean distclean
+.PHONY: help setup report scenarios test lab params lint benchmark clean distclean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -26,28 +26,36 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-report: $(VENV)/.installed ## Set up .venv when needed and build every report into reports/
+setup: $(VENV)/.installed ## Set up .venv and the git filter that keeps notebook outputs out of commits
+	@scripts/notebook-setup.sh $(BIN)/python
+
+report: setup ## Set up .venv when needed and build every report into reports/
 	@scripts/system-deps.sh
 	$(BIN)/bilateral build $(ARGS)
 
-scenarios: $(VENV)/.installed ## Build every scenario of params/ into reports/<scenario>/
+scenarios: setup ## Build every scenario of params/ into reports/<scenario>/
 	@scripts/system-deps.sh
 	$(BIN)/bilateral build --all-scenarios $(ARGS)
 
-test: $(VENV)/.installed-test ## Set up .venv with the test extras and run the tests
+test: setup $(VENV)/.installed-test ## Set up .venv with the test extras and run the tests
 	@scripts/system-deps.sh --test
 	$(BIN)/python -m pytest $(ARGS)
 
-lab: $(VENV)/.installed ## Open the notebooks in JupyterLab (bilateral importable)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ARGS)
+# As root (a container, a CI machine) JupyterLab refuses to start without --allow-root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-params: $(VENV)/.installed ## List every notebook's parameters with type, default and help
+lab: setup ## JupyterLab on the project, notebooks/ open, bilateral importable; prints the URL
+	@echo "Starting JupyterLab: open the http://127.0.0.1:… address it prints below; Ctrl+C stops it."
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --ServerApp.ip=127.0.0.1 \
+	  --LabApp.default_url=/lab/tree/notebooks $(ROOT_FLAG) $(ARGS)
+
+params: setup ## List every notebook's parameters with type, default and help
 	$(BIN)/bilateral params
 
-lint: $(VENV)/.installed-test ## Run ruff on the code
+lint: setup $(VENV)/.installed-test ## Run ruff on the code
 	$(BIN)/ruff check src tests benchmarks notebooks
 
-benchmark: $(VENV)/.installed-test ## Time bilateral against the plain papermill + nbconvert chain
+benchmark: setup $(VENV)/.installed-test ## Time bilateral against the plain papermill + nbconvert chain
 	$(BIN)/python benchmarks/bench_build.py $(ARGS)
 
 clean: ## Remove built reports and caches (keeps .venv)

@@ -22,8 +22,18 @@ OKABE_ITO = {
 SIZE = (7.0, 3.6)
 
 
+class Chart(Figure):
+    """A matplotlib Figure that shows itself when a notebook cell returns it: as the
+    report draws it (SVG), with no ``%matplotlib`` magic and no pyplot."""
+
+    def _repr_html_(self) -> str:
+        from .display import chart_html
+
+        return chart_html(self)
+
+
 def _new(size=SIZE, ncols: int = 1) -> tuple[Figure, list]:
-    fig = Figure(figsize=size, layout="constrained")
+    fig = Chart(figsize=size, layout="constrained")
     axes = fig.subplots(1, ncols, squeeze=False)[0]
     for ax in axes:
         ax.spines[["top", "right"]].set_visible(False)

@@ -9,9 +9,12 @@ are escaped.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
+import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from IPython.display import HTML
 
@@ -25,6 +28,25 @@ SVG_SALT = "bilateral"
 SHORT_TABLE_ROWS = 8
 """Tables of at most this many rows are never split across pages; longer ones may be,
 with their header row repeated."""
+
+
+@functools.cache
+def _lab_parts() -> dict[str, str]:
+    text = (Path(__file__).with_name("lab.css")).read_text(encoding="utf-8")
+    parts = re.split(r"/\* part: (\w+) \*/", re.sub(r"\s+", " ", text))
+    out = {}
+    for name, body in zip(parts[1::2], parts[2::2]):
+        css = re.sub(r"\s*([{};,>])\s*", r"\1", re.sub(r"/\*.*?\*/", "", body))
+        out[name] = re.sub(r":\s+", ":", css).replace(";}", "}").strip()
+    return out
+
+
+def lab_style(*parts: str) -> str:
+    """The ``lab.css`` rules a block needs (``table``, ``claims``, ``figure``, ``title``,
+    ``sources``) as a ``<style media="screen">``: they style the block in JupyterLab's
+    light and dark themes and match nothing in the report (nor does WeasyPrint read them)."""
+    css = " ".join(_lab_parts()[p] for p in parts)
+    return f'<style media="screen">{css}</style>'
 
 
 def prose(template: str, **values) -> HTML:
@@ -61,8 +83,8 @@ def table(rows: Iterable[Sequence], headers: Sequence[str], caption: str | None 
                    + "</tr>" for r in rows)
     cap = f"<caption>{_e(caption)}</caption>" if caption else ""
     foot = f'<p class="table-note">{_e(note)}</p>' if note else ""
-    return HTML(f'<div class="{block}"><table>{cap}<thead><tr>{head}</tr></thead>'
-                f"<tbody>{body}</tbody></table>{foot}</div>")
+    return HTML(f'<div class="{block}">{lab_style("table")}<table>{cap}<thead><tr>{head}'
+                f"</tr></thead><tbody>{body}</tbody></table>{foot}</div>")
 
 
 def svg(fig) -> str:
@@ -83,7 +105,7 @@ def figure(fig, alt: str, caption: str, source_note: str) -> HTML:
     """A chart as a vector image with alt text, a caption and its sources under it."""
     data = base64.b64encode(svg(fig).encode("utf-8")).decode("ascii")
     return HTML(
-        f'<figure class="chart"><img src="data:image/svg+xml;base64,{data}" '
+        f'<figure class="chart">{lab_style("figure")}<img src="data:image/svg+xml;base64,{data}" '
         f'alt="{_e(alt)}"/><figcaption><span class="caption">{_e(caption)}</span> '
         f'<span class="source">Source: '
         f"{_e(source_note)}</span></figcaption></figure>")
@@ -128,7 +150,8 @@ def claims_table(claims: Iterable[Claim], caption: str = "The article's claims, 
             f"<td>{_e(c.check)}<div class=\"figs\">Figures: {_e(', '.join(c.figure_ids))}"
             f'</div></td><td><span class="verdict v-{_e(c.verdict.split()[0])}">'
             f"{_e(c.verdict)}</span></td></tr>")
-    return HTML(f'<div class="table-block"><table class="claims"><caption>{_e(caption)}'
+    return HTML(f'<div class="table-block">{lab_style("table", "claims")}<table class="claims">'
+                f"<caption>{_e(caption)}"
                 '</caption><thead><tr><th scope="col">Claim</th><th scope="col">Check</th>'
                 '<th scope="col">Verdict</th></tr></thead><tbody>' + "".join(rows)
                 + "</tbody></table></div>")
@@ -154,7 +177,7 @@ def sources_list(ds: Dataset, figure_ids: Iterable[str] | None = None) -> HTML:
         items.append(f'<li id="src-{_e(sid)}"><span class="sid">[{_e(sid)}]</span> '
                      f"{_e(s.publisher)}, “{_e(s.title)}”, {s.date.isoformat()}.{link}"
                      f"{conf}{extra}</li>")
-    return HTML('<ol class="sources">' + "".join(items) + "</ol>")
+    return HTML(f'{lab_style("sources")}<ol class="sources">' + "".join(items) + "</ol>")
 
 
 def title_block(title: str, subtitle: str, ds: Dataset, params: dict) -> HTML:
@@ -163,7 +186,8 @@ def title_block(title: str, subtitle: str, ds: Dataset, params: dict) -> HTML:
     plist = "".join(f"<li><code>{_e(k)}</code> = <code>{_e(repr(v))}</code></li>"
                     for k, v in params.items())
     return HTML(
-        f'<header class="title-block"><h1>{_e(title)}</h1><p class="subtitle">{_e(subtitle)}'
+        f'<header class="title-block">{lab_style("title")}<h1>{_e(title)}</h1>'
+        f'<p class="subtitle">{_e(subtitle)}'
         f'</p><dl><dt>Article</dt><dd>{_e(article.publisher)}, {article.date.isoformat()}: '
         f"{_e(article.title)}</dd><dt>Data</dt><dd>{len(ds.files)} files, fingerprint "
         f"<code>{ds.fingerprint}</code>, as of {ds.as_of.isoformat()} (newest source)</dd>"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Notebooks safe to save: Run All + save never puts outputs into a commit, and leaves
+# `git status` clean. Every make target runs this (idempotent, quick):
+#   scripts/notebook-setup.sh PYTHON     PYTHON: the project venv's python
+# 1. .gitattributes sends notebooks/*.ipynb through the git filter "nbstripout"; here the
+#    filter is defined in the clone's .git/config, run by PYTHON, so what git stages and
+#    compares is the notebook without outputs, execution counts and the kernel's run-time
+#    metadata. Cell ids are kept (they name cells in error messages).
+# 2. The Jupyter server extension bilateral.lab is enabled in PYTHON's environment: after
+#    a save it has git compare the notebook by content (see src/bilateral/lab.py).
+set -euo pipefail
+python="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+
+prefix="$("$python" -c 'import sys; print(sys.prefix)')"
+conf="$prefix/etc/jupyter/jupyter_server_config.d/bilateral.json"
+want='{"ServerApp": {"jpserver_extensions": {"bilateral.lab": true}}}'
+if [ "$(cat "$conf" 2>/dev/null)" != "$want" ]; then
+  mkdir -p "$(dirname "$conf")"
+  printf '%s\n' "$want" > "$conf.tmp" && mv "$conf.tmp" "$conf"
+fi
+
+git rev-parse --is-inside-work-tree >/dev/null 2>&1 || exit 0   # not a git checkout
+strip="\"$python\" -m nbstripout --keep-id"
+# What JupyterLab writes into language_info when it saves; the notebooks keep its name.
+keys="metadata.language_info.codemirror_mode metadata.language_info.file_extension"
+keys+=" metadata.language_info.mimetype metadata.language_info.nbconvert_exporter"
+keys+=" metadata.language_info.pygments_lexer metadata.language_info.version"
+set_config() {
+  [ "$(git config --local --get "$1" 2>/dev/null)" = "$2" ] || git config --local "$1" "$2"
+}
+if ! { set_config filter.nbstripout.clean "$strip" &&
+       set_config filter.nbstripout.smudge cat &&
+       set_config filter.nbstripout.required true &&
+       set_config filter.nbstripout.extrakeys "$keys" &&
+       set_config diff.ipynb.textconv "$strip --textconv"; }; then
+  echo "warning: could not set up the notebook filter in .git/config; notebook outputs" \
+       "would not be stripped on commit" >&2
+fi

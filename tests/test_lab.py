@@ -1,0 +1,364 @@
+"""The notebooks in a real JupyterLab, as an analyst uses them, driven in Debian's Chromium.
+
+A JupyterLab server runs from the project's venv on a loopback port, on a copy of the
+project that is a git repository with the project's notebook filter set up (as ``make``
+sets it up). Each notebook is opened, run with Run All and saved with Ctrl+S, as an
+analyst would; then no cell shows an error, the claims table reads as in the report (text
+columns left, verdicts on a coloured badge that stays readable) in the light and the dark
+theme, and ``git status`` shows nothing to commit. The screenshots are kept in a temporary
+folder, printed at the end of each test.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from .conftest import DATA, NOTEBOOKS, ROOT
+from .test_browser import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+BIN = Path(sys.executable).parent
+THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+RUN_TIMEOUT_S = 240
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=bilateral tests", "-c",
+                           "user.email=tests@bilateral.invalid", *args], cwd=cwd, check=True,
+                          capture_output=True, text=True).stdout
+
+
+def project_copy(dest: Path) -> Path:
+    """The notebooks and the data in a new git repository with the notebook filter."""
+    dest.mkdir(parents=True)
+    shutil.copytree(NOTEBOOKS, dest / "notebooks", ignore=shutil.ignore_patterns(
+        ".ipynb_checkpoints"))
+    shutil.copytree(DATA, dest / "data")
+    (dest / "scripts").mkdir()
+    shutil.copy2(ROOT / "scripts" / "notebook-setup.sh", dest / "scripts")
+    shutil.copy2(ROOT / ".gitattributes", dest)
+    shutil.copy2(ROOT / ".gitignore", dest)
+    git(dest, "init", "-q")
+    subprocess.run(["scripts/notebook-setup.sh", sys.executable], cwd=dest, check=True)
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "copy")
+    assert git(dest, "status", "--porcelain") == ""
+    return dest
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    """Jupyter's and IPython's folders in ``home``: no settings of the machine's user."""
+    env = dict(os.environ)
+    for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
+                     ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")):
+        env[var] = str(home / sub)
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    env["PATH"] = str(BIN) + os.pathsep + env.get("PATH", "")
+    env.pop("JUPYTER_PATH", None)
+    # No announcements or update checks: nothing to fetch, nothing in the way.
+    settings = home / "config" / "lab" / "user-settings" / "@jupyterlab"
+    (settings / "apputils-extension").mkdir(parents=True)
+    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}')
+    return env
+
+
+class LabServer:
+    def __init__(self, root: Path, home: Path):
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        env = isolated_env(home)
+        self.log = (home / "server.log").open("w")
+        cmd = [str(BIN / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}",
+               "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
+               "--ServerApp.disable_check_xsrf=False"]
+        if os.geteuid() == 0:
+            cmd.append("--allow-root")
+        self.proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.base}/api/status?token={self.token}",
+                                            timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError("JupyterLab did not start: "
+                                     + (home / "server.log").read_text()[-3000:])
+            time.sleep(0.5)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)  # the server and its kernels
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} not found: install Debian's chromium package"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    base = tmp_path_factory.mktemp("lab")
+    root = project_copy(base / "project")
+    server = LabServer(root, base / "home")
+    try:
+        yield server, root
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("lab-screenshots")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+PANEL = "jupyterapp.shell.currentWidget"
+
+STATE_JS = f"""() => {{
+  const panel = {PANEL};
+  if (!panel || !panel.content || !panel.sessionContext) return null;
+  const cells = panel.content.widgets.filter(c => c.model.type === 'code');
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  const errors = [];
+  cells.forEach((c, i) => c.model.outputs.toJSON().forEach(o => {{
+    if (o.output_type === 'error') errors.push(`code cell ${{i + 1}}: ${{o.ename}}: ${{o.evalue}}`);
+  }}));
+  return {{kernel: kernel ? kernel.status : null, dirty: panel.context.model.dirty,
+           done: cells.filter(c => c.model.executionCount !== null).length,
+           cells: cells.length, errors}};
+}}"""
+
+# Computed styles of the claims table: alignment of each column, the verdict badges'
+# colours and the contrast of their text.
+CLAIMS_JS = """() => {
+  const table = document.querySelector('table.claims');
+  if (!table) return null;
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const contrast = (a, b) => {
+    const [x, y] = [lum(rgb(a)), lum(rgb(b))].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  const row = table.querySelector('tbody tr');
+  const align = [...row.children].map(td => getComputedStyle(td).textAlign);
+  const badges = [...table.querySelectorAll('.verdict')].map(b => {
+    const s = getComputedStyle(b);
+    return {text: b.textContent, bg: s.backgroundColor, fg: s.color,
+            contrast: contrast(s.backgroundColor, s.color)};
+  });
+  const th = getComputedStyle(table.querySelector('th')).textAlign;
+  return {align, th, badges, caption: getComputedStyle(table.querySelector('caption')).textAlign};
+}"""
+
+
+def wait_for(page, js: str, what: str, timeout_s: float = 60):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = page.evaluate(js)
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def run_all(page) -> dict:
+    page.evaluate("() => jupyterapp.commands.execute('notebook:run-all-cells')")
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while time.monotonic() < deadline:
+        state = page.evaluate(STATE_JS)
+        if state["errors"] or (state["done"] == state["cells"] and state["kernel"] == "idle"):
+            return state
+        time.sleep(0.5)
+    raise AssertionError(f"Run All did not finish in {RUN_TIMEOUT_S} s: {state}")
+
+
+def set_theme(page, theme: str) -> None:
+    page.evaluate(f"() => jupyterapp.commands.execute('apputils:change-theme', "
+                  f"{{theme: '{THEMES[theme]}'}})")
+    light = "true" if theme == "light" else "false"
+    wait_for(page, f"() => document.body.dataset.jpThemeLight === '{light}'", f"{theme} theme")
+    page.wait_for_timeout(500)  # the theme's stylesheet applied
+
+
+def scroll_to(page, selector: str, needle: str) -> None:
+    """Bring the first cell whose HTML output holds ``needle`` into view (cells off screen
+    may not be in the page until then), then the element ``selector`` in it."""
+    found = page.evaluate("""async (needle) => {
+      const nb = jupyterapp.shell.currentWidget.content;
+      for (let i = 0; i < nb.widgets.length; i++) {
+        const outputs = nb.widgets[i].model.outputs;
+        if (!outputs) continue;
+        const html = outputs.toJSON().map(o => {
+          const h = o.data && o.data['text/html'];
+          return Array.isArray(h) ? h.join('') : (h || '');
+        }).join('');
+        if (html.includes(needle)) {
+          await nb.scrollToItem(i, 'start');
+          return i;
+        }
+      }
+      return -1;
+    }""", needle)
+    assert found >= 0, f"no output holds {needle}"
+    page.wait_for_selector(selector, timeout=10_000)
+    page.locator(selector).first.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+
+
+def check_claims(page, theme: str) -> dict:
+    scroll_to(page, "table.claims", 'class="claims"')
+    style = page.evaluate(CLAIMS_JS)
+    assert style, "no claims table on the page"
+    claim, check, verdict = style["align"]
+    assert claim in ("left", "start") and check in ("left", "start"), style
+    assert style["th"] in ("left", "start") and style["caption"] in ("left", "start"), style
+    for b in style["badges"]:
+        assert b["bg"] not in ("rgba(0, 0, 0, 0)", "transparent"), f"{theme}: no badge: {b}"
+        assert b["contrast"] >= 4.5, f"{theme}: badge text hard to read: {b}"
+    assert len({b["bg"] for b in style["badges"]}) == len({b["text"].split()[0]
+                                                           for b in style["badges"]}), style
+    return style
+
+
+ADD_CELL_JS = """async (source) => {
+  const panel = jupyterapp.shell.currentWidget, nb = panel.content;
+  nb.activeCellIndex = nb.widgets.length - 1;
+  await jupyterapp.commands.execute('notebook:insert-cell-below');
+  nb.activeCell.model.sharedModel.setSource(source);
+  await jupyterapp.commands.execute('notebook:run-cell');
+  return nb.widgets.length - 1;
+}"""
+
+LAST_CELL_JS = """() => {
+  const nb = jupyterapp.shell.currentWidget.content, cell = nb.widgets[nb.widgets.length - 1];
+  const kernel = jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  if (cell.model.executionCount === null || kernel.status !== 'idle') return null;
+  return {outputs: cell.model.outputs.toJSON(), html: cell.node.querySelector(
+    '.jp-OutputArea-output') ? cell.node.querySelector('.jp-OutputArea-output').innerHTML : ''};
+}"""
+
+
+def explore(page, shots: Path) -> None:
+    """What an analyst types first, after Run All: the dataset, a result, a bare chart."""
+    for source, selector, shot in (
+            ("ds", "table", "ds"), ("q", "table", "q"),
+            ("charts.annual_trade(years, year.year, 'Returned from a cell')", "figure.chart img",
+             "chart-returned")):
+        page.evaluate(ADD_CELL_JS, source)
+        cell = wait_for(page, LAST_CELL_JS, f"the cell {source!r}")
+        kinds = [o.get("output_type") for o in cell["outputs"]]
+        assert "error" not in kinds, cell["outputs"]
+        assert any("text/html" in o.get("data", {}) for o in cell["outputs"]), cell["outputs"]
+        page.wait_for_selector(f".jp-Notebook .jp-Cell:last-child {selector}")
+        page.locator(".jp-Notebook .jp-Cell:last-child").scroll_into_view_if_needed()
+        for theme in ("light", "dark"):
+            set_theme(page, theme)
+            page.locator(".jp-Notebook .jp-Cell:last-child").screenshot(
+                path=str(shots / f"explore-{shot}-{theme}.png"))
+
+
+@pytest.mark.parametrize("name", ["trade", "tourism"])
+def test_run_all_and_save_in_jupyterlab(lab, browser, shots, name):
+    server, root = lab
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    foreign: list[str] = []
+
+    def route(r):
+        url = r.request.url
+        if url.startswith((server.base, "data:", "blob:")):
+            r.continue_()
+        else:
+            foreign.append(url)
+            r.abort()
+
+    page = context.new_page()
+    page.route("**/*", route)
+    page_errors: list[str] = []
+    page.on("pageerror", lambda e: page_errors.append(str(e)))
+    try:
+        page.goto(f"{server.base}/lab/tree/notebooks/{name}.ipynb?reset&token={server.token}")
+        wait_for(page, f"() => window.jupyterapp && {PANEL} && {PANEL}.context && "
+                 f"{PANEL}.context.isReady && {PANEL}.sessionContext.session && "
+                 f"{PANEL}.sessionContext.session.kernel && "
+                 f"{PANEL}.sessionContext.session.kernel.status === 'idle'",
+                 "the notebook and its kernel", timeout_s=120)
+        set_theme(page, "light")
+        state = run_all(page)
+        assert not state["errors"], state["errors"]
+
+        for theme in ("light", "dark"):
+            set_theme(page, theme)
+            check_claims(page, theme)
+            page.screenshot(path=str(shots / f"{name}-{theme}-claims.png"))
+            scroll_to(page, "figure.chart img", 'class="chart"')
+            sizes = page.evaluate("() => [...document.querySelectorAll('figure.chart img')]"
+                                  ".map(i => [i.naturalWidth, i.naturalHeight])")
+            assert sizes and all(w > 0 and h > 0 for w, h in sizes), sizes
+            page.screenshot(path=str(shots / f"{name}-{theme}-chart.png"))
+            scroll_to(page, "header.title-block", 'class="title-block"')
+            page.screenshot(path=str(shots / f"{name}-{theme}-top.png"))
+
+        page.keyboard.press("Control+s")
+        wait_for(page, f"() => {PANEL}.context.model.dirty === false", "the save")
+        page.wait_for_timeout(500)
+        saved = (root / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert '"output_type"' in saved, "JupyterLab saved no outputs"
+        status = git(root, "status", "--porcelain")
+        assert status == "", f"after Run All + save, git sees changes:\n{status}\n" + git(
+            root, "diff")
+        assert git(root, "diff", "--stat") == ""
+        if name == "trade":
+            explore(page, shots)
+        assert not page_errors, page_errors
+        assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
+    finally:
+        page.screenshot(path=str(shots / f"{name}-last.png"))
+        print(f"\nscreenshots of {name}: {shots}")
+        context.close()
