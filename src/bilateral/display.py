@@ -291,8 +291,15 @@ def register(shell: Any = None) -> bool:
     return True
 
 
-def _one_line(shell, etype, value, tb, tb_offset=None) -> list[str]:
-    return [f"\x1b[0;31m{etype.__name__}\x1b[0m: {value}  (%tb shows the traceback)"]
+def _one_line(shell, etype, value, tb, tb_offset=None) -> None:
+    """IPython's handler for bad input: the error as one line (IPython leaves showing it
+    to the handler); ``%tb`` still shows the traceback."""
+    stb = [f"\x1b[0;31m{etype.__name__}\x1b[0m: {value}  (%tb shows the traceback)"]
+    try:
+        shell._get_exc_info((etype, value, tb))  # keeps it for %tb, as showtraceback does
+    except Exception:  # pragma: no cover - an IPython without it still shows the line
+        pass
+    shell._showtraceback(etype, value, stb)
 
 
 def _one_line_errors(shell: Any) -> None:

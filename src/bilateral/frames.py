@@ -55,8 +55,14 @@ def _checked(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _nullable(values: Iterable[float | None]) -> pd.Series:
-    """Numbers where some are absent by design: ``Float64`` with ``<NA>``, never NaN."""
-    return pd.array([None if v is None else float(v) for v in values], dtype="Float64")
+    """Numbers where some are absent by design (None): ``Float64`` with ``<NA>``. A NaN or
+    an infinity is refused here, before pandas could take a NaN for ``<NA>``."""
+    out = []
+    for v in values:
+        if v is not None and not math.isfinite(float(v)):
+            raise ValueError(f"{v!r} is not finite: the frame would hide a bad number")
+        out.append(None if v is None else float(v))
+    return pd.array(out, dtype="Float64")
 
 
 # ---------------------------------------------------------------------------- figures
