@@ -12,12 +12,15 @@ folder, printed at the end of each test.
 from __future__ import annotations
 
 import os
+import queue
+import re
 import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -83,10 +86,12 @@ def isolated_env(home: Path) -> dict[str, str]:
 
 
 class LabServer:
-    def __init__(self, root: Path, home: Path):
+    """``jupyter lab`` from the venv on a loopback port, serving ``root``."""
+
+    def __init__(self, root: Path, home: Path, **env_extra: str):
         self.port = free_port()
         self.token = secrets.token_hex(16)
-        env = isolated_env(home)
+        env = {**isolated_env(home), **env_extra}
         self.log = (home / "server.log").open("w")
         cmd = [str(BIN / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
@@ -362,3 +367,42 @@ def test_run_all_and_save_in_jupyterlab(lab, browser, shots, name):
         page.screenshot(path=str(shots / f"{name}-last.png"))
         print(f"\nscreenshots of {name}: {shots}")
         context.close()
+
+
+def test_make_lab_starts_as_root_and_prints_the_url(tmp_path):
+    """``make lab`` starts (as root too: the tests run as root in CI) and prints the
+    address to open, which serves JupyterLab."""
+    port = free_port()
+    env = isolated_env(tmp_path / "home")
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "lab",
+         f"ARGS=--no-browser --ServerApp.port={port} --ServerApp.port_retries=0"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdin=subprocess.DEVNULL, start_new_session=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
+    url_re = re.compile(rf"(http://127\.0\.0\.1:{port}/lab/tree/notebooks\?token=\w+)")
+    seen: list[str] = []
+    try:
+        deadline = time.monotonic() + 300  # make may first bring .venv up to date
+        url = None
+        while url is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            seen.append(line)
+            m = url_re.search(line)
+            url = m.group(1) if m else None
+        assert url, "make lab printed no address to open:\n" + "".join(seen[-40:])
+        with urllib.request.urlopen(url, timeout=30) as r:
+            assert r.status == 200
+            assert "JupyterLab" in r.read().decode("utf-8", "replace")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()

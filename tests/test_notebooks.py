@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import sys
 
 import nbformat
 import pytest
 
 from bilateral.params import declared, parameters_cell
 
-from .conftest import NOTEBOOKS
+from .conftest import NOTEBOOKS, ROOT
 
 NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
 IDS = [p.stem for p in NOTEBOOK_FILES]
@@ -20,13 +23,57 @@ def test_the_two_reports_exist():
     assert IDS == ["tourism", "trade"]
 
 
+def _git(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+
+
+IN_GIT = shutil.which("git") is not None and _git("rev-parse", "--git-dir").returncode == 0
+
+
+def committed_text(path) -> str:
+    """The notebook as the next commit takes it: git's index (what is staged), or the
+    file itself outside a git checkout. An analyst's saved outputs in the working file
+    are theirs; git's filter keeps them out of the index."""
+    if IN_GIT:
+        rel = path.relative_to(ROOT).as_posix()
+        shown = _git("show", f":{rel}")
+        if shown.returncode == 0:
+            return shown.stdout
+    return path.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=IDS)
 def test_committed_without_outputs(path):
-    raw = json.loads(path.read_text(encoding="utf-8"))
+    raw = json.loads(committed_text(path))
     for i, cell in enumerate(raw["cells"]):
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [], f"cell {i + 1} has outputs"
             assert cell["execution_count"] is None, f"cell {i + 1} has an execution count"
+
+
+@pytest.mark.skipif(not IN_GIT, reason="not a git checkout")
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=IDS)
+def test_outputs_cannot_be_committed(path):
+    """git passes the notebook through nbstripout (set up by make), so Run All + save never
+    puts outputs into a commit."""
+    rel = path.relative_to(ROOT).as_posix()
+    attr = _git("check-attr", "filter", "--", rel).stdout.strip()
+    assert attr.endswith(": filter: nbstripout"), attr
+    clean = _git("config", "--get", "filter.nbstripout.clean").stdout
+    assert "-m nbstripout" in clean and "--keep-id" in clean, (
+        "the notebook filter is not set up in .git/config: run make setup")
+    assert _git("config", "--get", "filter.nbstripout.required").stdout.strip() == "true"
+
+
+def test_committed_notebooks_are_what_the_filter_writes():
+    """Stripping a committed notebook as git's filter does changes nothing, so a checkout
+    is clean as it is, and so is a notebook JupyterLab saved after Run All."""
+    for path in NOTEBOOK_FILES:
+        text = committed_text(path)
+        out = subprocess.run([sys.executable, "-m", "nbstripout", "--keep-id"], input=text,
+                             capture_output=True, text=True, check=True, cwd=ROOT).stdout
+        assert out == text, f"{path.name} is not in the form the notebook filter writes"
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=IDS)
