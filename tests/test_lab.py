@@ -395,9 +395,17 @@ def test_make_lab_starts_as_root_and_prints_the_url(tmp_path):
             m = url_re.search(line)
             url = m.group(1) if m else None
         assert url, "make lab printed no address to open:\n" + "".join(seen[-40:])
-        with urllib.request.urlopen(url, timeout=30) as r:
-            assert r.status == 200
-            assert "JupyterLab" in r.read().decode("utf-8", "replace")
+        # The server prints the address, then starts listening on it.
+        for attempt in range(60):
+            try:
+                with urllib.request.urlopen(url, timeout=30) as r:
+                    status, page = r.status, r.read().decode("utf-8", "replace")
+                break
+            except OSError as exc:
+                if attempt == 59:
+                    raise AssertionError(f"{url}: {exc}\n" + "".join(seen[-40:])) from None
+                time.sleep(0.5)
+        assert status == 200 and "JupyterLab" in page
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
