@@ -8,6 +8,7 @@ Exit codes: 0 ok; 1 a notebook failed; 2 bad input (data, parameters, usage);
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -227,10 +228,16 @@ def main(argv: list[str] | None = None) -> int:
     with signals.handling():
         code = _main(argv)
     if argv is None:
-        # The command has said its last line; a signal now would only change the exit
-        # status of a build that has finished.
+        # The command has said its last line and left nothing running. Exit now, with
+        # this status: neither a signal arriving during the interpreter's shutdown nor an
+        # interrupt that was handled during an import (CPython then ends the process with
+        # SIGINT at exit, whatever the status) can change it.
         for s in signals.SIGNALS:
             signal.signal(s, signal.SIG_IGN)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
     return code
 
 

@@ -52,10 +52,22 @@ _REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 6
 _REPR.maxlevel = 3
 
 
+_SURROGATE_REPR = re.compile(r"\\udc([89a-f][0-9a-f])")
+
+
 def excerpt(value: object) -> str:
     """A short ``repr`` of a value from outside, for a message: long text and deep or long
-    lists are cut (``reprlib``), so the work and the message stay small whatever the value."""
-    return printable(_REPR.repr(value), 120)
+    lists are cut (``reprlib``), so the work and the message stay small whatever the value.
+    A byte that was not UTF-8 shows as ``\\xNN``."""
+    return printable(_SURROGATE_REPR.sub(r"\\x\1", _REPR.repr(value)), 120)
+
+
+def path_text(path: Path | str) -> str:
+    """A path as text that can be written into a notebook or JSON: bytes that are not
+    UTF-8 as ``\\xNN``."""
+    import os
+
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def shown(path: Path | str) -> str:

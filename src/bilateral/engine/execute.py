@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from ..errors import NotebookError
-from ..text import excerpt, printable
+from ..text import path_text, printable
 
 # papermill hands its logger to nbclient, whose errors would otherwise reach stderr through
 # logging's last-resort handler as a second line; ours is the one line that reports them.
@@ -33,12 +33,14 @@ INJECTED_TAG = "injected-parameters"
 ERROR_CELL_TAG = "papermill-error-cell-tag"
 TRUNCATED_TAG = "bilateral-truncated"
 
-MAX_OUTPUT_CHARS = 200_000
-"""Longest text of one output (a stream, text, HTML, SVG), in characters."""
-MAX_IMAGE_CHARS = 8_000_000
-"""Largest image of one output, in characters of base64 (about 6 MB)."""
+MAX_OUTPUT_CHARS = 100_000
+"""Longest text of one output (a stream, text, HTML, SVG), in characters: about 30 pages."""
+MAX_TEXT_CHARS = 500_000
+"""Longest text of all of a notebook's outputs together, in characters."""
+MAX_IMAGE_CHARS = 4_000_000
+"""Largest image of one output, in characters of base64 (about 3 MB)."""
 MAX_NOTEBOOK_OUTPUT = 16_000_000
-"""Largest sum of a notebook's outputs, in characters: outputs past it are left out."""
+"""Largest sum of a notebook's outputs, images included, in characters."""
 
 
 def tags(cell) -> list[str]:
@@ -93,6 +95,18 @@ def _note(text: str):
     return out
 
 
+def _is_image(key: str) -> bool:
+    return key.startswith("image/") and key != "image/svg+xml"
+
+
+def _text_chars(output) -> int:
+    n = len(output.get("text", "") or "")
+    for k, v in (output.get("data") or {}).items():
+        if not _is_image(k):
+            n += len(v) if isinstance(v, str) else len(str(v))
+    return n
+
+
 def _bound_output(output) -> tuple[object | None, str | None]:
     """One output within the per-output bounds, and a note when something was cut."""
     if output.get("output_type") == "stream":
@@ -109,44 +123,52 @@ def _bound_output(output) -> tuple[object | None, str | None]:
     for key in list(data):
         value = data[key]
         size = len(value) if isinstance(value, str) else len(str(value))
-        limit = MAX_IMAGE_CHARS if key.startswith("image/") and key != "image/svg+xml" \
-            else MAX_OUTPUT_CHARS
-        if size > limit:
-            if key == "text/plain":
-                data[key] = value[:limit]
+        if size > (MAX_IMAGE_CHARS if _is_image(key) else MAX_OUTPUT_CHARS):
+            if key == "text/plain" and isinstance(value, str):
+                data[key] = value[:MAX_OUTPUT_CHARS]
             else:
                 del data[key]
             cut.append(key)
     if not cut:
         return output, None
-    if not data:
-        output = None
-    return output, (f"an output too large to show ({', '.join(cut)} over the limit of "
-                    f"{MAX_OUTPUT_CHARS:,} characters, {MAX_IMAGE_CHARS:,} for an image) "
-                    "was cut")
+    return (output if data else None), (
+        f"an output too large to show ({', '.join(cut)}) was cut: the limit is "
+        f"{MAX_OUTPUT_CHARS:,} characters of text, {MAX_IMAGE_CHARS:,} for an image")
+
+
+def _merged_streams(outputs: list) -> list:
+    """Consecutive outputs of the same stream as one (as a notebook front end shows them)."""
+    merged: list = []
+    for o in outputs:
+        if (o.get("output_type") == "stream" and merged
+                and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == o.get("name")):
+            merged[-1]["text"] = (merged[-1].get("text", "") or "") + (o.get("text", "") or "")
+        else:
+            merged.append(o)
+    return merged
 
 
 def bound_outputs(nb) -> int:
     """Cut each output to its bound and leave out what is past the notebook's; put a note
     where something was cut. Returns the number of notes."""
-    total, notes = 0, 0
+    total, text, notes = 0, 0, 0
     for cell in nb.cells:
         if cell.get("cell_type") != "code" or not cell.get("outputs"):
             continue
         kept, cell_notes = [], []
-        for output in cell.outputs:
-            if output.get("output_type") == "stream" and output.get("text", "").startswith(
-                    "[bilateral: "):
-                continue
-            if total > MAX_NOTEBOOK_OUTPUT:
-                cell_notes.append(f"outputs past the report's limit of "
-                                  f"{MAX_NOTEBOOK_OUTPUT:,} characters are left out")
+        for output in _merged_streams(cell.outputs):
+            if total > MAX_NOTEBOOK_OUTPUT or text > MAX_TEXT_CHARS:
+                cell_notes.append("outputs past the report's limit (" + (
+                    f"{MAX_TEXT_CHARS:,} characters of text" if text > MAX_TEXT_CHARS else
+                    f"{MAX_NOTEBOOK_OUTPUT:,} characters in all") + ") are left out")
                 break
             bounded, note = _bound_output(output)
             if note:
                 cell_notes.append(note)
             if bounded is not None:
                 total += _chars(bounded)
+                text += _text_chars(bounded)
                 kept.append(bounded)
         if cell.metadata.get(TRUNCATED_TAG):
             cell_notes.append("outputs past the report's limit were left out while the cell "
@@ -279,8 +301,8 @@ def _finish(nb, t) -> None:
                                                   PythonTranslator.translate_str(user_dir))
     pm_meta = nb.metadata.get("papermill", {})
     pm_meta["parameters"] = dict(t.parameters)
-    pm_meta["input_path"] = str(t.source)
-    pm_meta["output_path"] = str(t.out_dir / f"{t.name}.ipynb")
+    pm_meta["input_path"] = path_text(t.source)
+    pm_meta["output_path"] = path_text(t.out_dir / f"{t.name}.ipynb")
 
 
 def execute(t, staging: Path, deadline: float, timeout: int, kernel_dir: Path):
@@ -350,5 +372,4 @@ def _numbered(error: NotebookError, nb, t) -> NotebookError:
                          error.evalue)
 
 
-__all__ = ["execute", "bound_outputs", "cell_number", "executed_cells", "running_index",
-           "excerpt"]
+__all__ = ["execute", "bound_outputs", "cell_number", "executed_cells", "running_index"]

@@ -17,7 +17,7 @@ from typing import Any
 from .. import figures, files, paths, sense
 from ..errors import AnalysisInputError, DataError, NotebookSourceError, ParameterError, UsageError
 from ..params import declared, load_file, read_notebook, resolve
-from ..text import excerpt, shown
+from ..text import excerpt, path_text, printable, shown
 from . import options as opt
 from .state import sha, tree_digest, versions, why_stale
 from .workspace import MAX_NOTEBOOK, Workspace
@@ -116,6 +116,9 @@ def _data(opts: opt.Options, ws: Workspace) -> tuple[figures.Dataset, Path, str]
         raise DataError(str(given), f"the data folder cannot be resolved ({exc})") from None
     if not folder.is_dir():
         raise DataError(str(folder), "data folder not found")
+    if path_text(folder) != str(folder):
+        raise DataError(str(folder), "the data folder's path is not UTF-8 text (it is "
+                        "written into the executed notebooks); rename the folder")
     copy = ws.data_copy(folder, folder.parent)
     try:
         dataset = figures.load(copy)
@@ -127,20 +130,14 @@ def _data(opts: opt.Options, ws: Workspace) -> tuple[figures.Dataset, Path, str]
         raise type(exc)(exc.file.replace(str(copy), str(folder)), exc.why, exc.row,
                         exc.column) from None
     dataset.folder = folder
-    return dataset, copy, _as_text(folder)
-
-
-def _as_text(path: Path) -> str:
-    """A path as text that can be written into a notebook (bytes that are not UTF-8 as
-    ``\\xNN``)."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return dataset, copy, str(folder)
 
 
 def _check_cli_text(pairs: list[tuple[str, str]]) -> None:
     for name, value in pairs:
         if _has_surrogates(name) or _has_surrogates(value):
-            raise ParameterError(excerpt(name), "is not UTF-8 text (the terminal passed bytes "
-                                 "that are not UTF-8)")
+            raise ParameterError(printable(name, 100), f"{excerpt(value)} is not UTF-8 text "
+                                 "(bytes that are not UTF-8 cannot be written into a notebook)")
 
 
 def _sense(check: str | None, dataset, values: dict, name: str, data_shown: str) -> None:

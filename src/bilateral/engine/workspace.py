@@ -27,7 +27,7 @@ MAX_DATA_TOTAL = 64 * files.MiB
 """Largest data folder accepted, all files together."""
 MAX_NOTEBOOK = 64 * files.MiB
 """Largest notebook accepted."""
-_SOCKET_PATH_ROOM = 60  # a Unix socket's path is at most 107 bytes
+_SOCKET_PATH_ROOM = 70  # a Unix socket's path is at most 107 bytes: <base>/bilateral-…/k/1-ipc-5
 
 
 class Workspace:
