@@ -7,6 +7,8 @@ Measures, in one run:
 (b) the chain a user would type instead, one process per step and notebook:
     ``papermill`` → ``jupyter nbconvert --to html`` → ``jupyter nbconvert --to webpdf``
     (Debian's Chromium), or ``--to pdf`` (LaTeX), or no PDF, whichever is available;
+(a') the same with pandas imported in every kernel at its start (an IPython startup file),
+    beside (a): what the reports would cost if the notebooks used the DataFrames;
 (c) a no-op rebuild (``bilateral build --out TMP`` right after (a));
 (d) ``bilateral build --force --all-scenarios`` with ``--jobs 1`` against ``--jobs 2``.
 
@@ -400,7 +402,8 @@ class Bench:
         self.notebooks = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
         if not self.notebooks:
             raise SystemExit(f"bench: no notebooks in {NOTEBOOKS}")
-        self.runs: dict[str, list[dict]] = {k: [] for k in ("a", "b", "c", "d1", "d2")}
+        self.runs: dict[str, list[dict]] = {k: [] for k in ("a", "a_pandas", "b", "c", "d1",
+                                                            "d2")}
         self.notes: list[str] = []
 
     # (a) and (c) ------------------------------------------------------------------------
@@ -410,6 +413,18 @@ class Bench:
         self.runs["a"].append({"seconds": r.seconds, "rss_kib": r.rss_kib,
                                "built": built_count(r.stderr)})
         say(f"(a) bilateral build --force: {r.seconds:.2f} s")
+
+    def run_a_pandas(self) -> None:
+        """(a) with ``import pandas`` in each kernel's IPython startup, in its own folders."""
+        startup = self.tmp / "ipython-pandas" / "profile_default" / "startup"
+        startup.mkdir(parents=True, exist_ok=True)
+        (startup / "00-pandas.py").write_text("import pandas  # noqa: F401\n")
+        env = dict(self.env, IPYTHONDIR=str(self.tmp / "ipython-pandas"))
+        r = self.runner.run([self.bilateral, "build", "--force", "--out",
+                             str(self.tmp / "a-pandas")], env)
+        self.runs["a_pandas"].append({"seconds": r.seconds, "rss_kib": r.rss_kib,
+                                      "built": built_count(r.stderr)})
+        say(f"(a') bilateral build --force, pandas in each kernel: {r.seconds:.2f} s")
 
     def run_c(self) -> None:
         argv = [self.bilateral, "build", "--out", str(self.tmp / "a")]
@@ -503,9 +518,11 @@ class Bench:
             if i % 2 == 0:
                 self.run_a()
                 self.run_c()
+                self.run_a_pandas()
                 self.run_b()
             else:
                 self.run_b()
+                self.run_a_pandas()
                 self.run_a()
                 self.run_c()
             for jobs in ((1, 2) if i % 2 == 0 else (2, 1)):
@@ -554,6 +571,7 @@ class Bench:
             "runs": self.runs,
             "medians": {
                 "a_seconds": a, "b_seconds": b, "c_seconds": c,
+                "a_pandas_seconds": self.median("a_pandas"),
                 "d_jobs1_seconds": d1, "d_jobs2_seconds": d2,
                 "b_step_seconds": {s: self.step_median(s) for s in ("papermill", "html", "pdf")
                                    if self.step_median(s) is not None},
@@ -620,6 +638,7 @@ def report(bench: Bench, res: dict) -> str:
     w(f"{'measurement':<50} {'median':>9} {'min':>9} {'max':>9} {'peak RSS':>9}")
     w("-" * 90)
     row(f"(a) bilateral build --force (--jobs {cfg['bilateral_default_jobs']}, default)", "a")
+    row("(a') the same, pandas imported in each kernel", "a_pandas")
     n_proc = n_nb * (3 if cfg["pdf_route"] != "none" else 2)
     row(f"(b) papermill + nbconvert chain ({n_proc} processes)", "b")
     pdf_label = {"webpdf": "nbconvert --to webpdf", "latex": "nbconvert --to pdf"}.get(
