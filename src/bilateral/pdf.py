@@ -6,6 +6,9 @@ costs the import of WeasyPrint only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
 from .errors import PrerequisiteError
 
 
@@ -45,8 +48,45 @@ def _offline_fetcher(weasyprint):
     return URLFetcher(allowed_protocols=["data"], fail_on_errors=False)
 
 
-def html_to_pdf(html: str) -> tuple[bytes, int]:
+PDF_VARIANT = "pdf/a-3a"
+"""PDF/A-3 level A: archival, tagged (headings, tables with header cells, figures with
+their alt text), and able to carry the report's evidence as associated files. The PDF
+is also identified as PDF/UA-1 (:data:`PDFUA_XMP`), which the tagging serves."""
+
+PDFUA_XMP = (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+             b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">'
+             b"<pdfuaid:part>1</pdfuaid:part></rdf:Description></rdf:RDF>")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A file embedded in the PDF as an associated file (PDF/A-3).
+
+    ``relationship`` is PDF/A-3's AFRelationship: ``Source`` for what the report was
+    made from (data, notebook), ``Data`` for what it computed (results, parameters).
+    """
+
+    name: str
+    data: bytes
+    description: str
+    relationship: str = "Data"
+
+
+def _display_title(document, pdf) -> None:
+    """PDF/UA: viewers show the document's title, not its file name."""
+    import pydyf
+
+    pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+
+
+def html_to_pdf(html: str, evidence: tuple[Evidence, ...] = (),
+                when: datetime | None = None, variant: str | None = PDF_VARIANT
+                ) -> tuple[bytes, int]:
     """Lay out ``html`` with WeasyPrint; return the PDF bytes and the page count.
+
+    ``evidence`` is embedded as associated files dated ``when`` (a fixed date, so that
+    equal inputs give equal bytes; the epoch when None). ``variant`` None writes a plain,
+    untagged PDF.
 
     Raises PDFError when WeasyPrint fails, whatever it raises (its fatal fetching error
     derives from BaseException).
@@ -56,10 +96,20 @@ def html_to_pdf(html: str) -> tuple[bytes, int]:
         from weasyprint.urls import FatalURLFetchingError
     except ImportError:  # pragma: no cover - older WeasyPrint
         FatalURLFetchingError = Exception  # noqa: N806
+    when = when or datetime(1970, 1, 1, tzinfo=timezone.utc)
     try:
         # No base URL: a relative reference has nothing to resolve against.
         doc = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher(weasyprint)).render()
-        return doc.write_pdf(), len(doc.pages)
+        options = {}
+        if variant:
+            doc.metadata.xmp_metadata.append(PDFUA_XMP)
+            options = {"pdf_variant": variant, "finisher": _display_title}
+        attachments = [weasyprint.Attachment(string=e.data, name=e.name,
+                                             description=e.description,
+                                             relationship=e.relationship,
+                                             created=when, modified=when)
+                       for e in evidence]
+        return doc.write_pdf(attachments=attachments, **options), len(doc.pages)
     except (Exception, FatalURLFetchingError) as exc:
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise PDFError(f"{type(exc).__name__}: {why}" if why else type(exc).__name__) from None

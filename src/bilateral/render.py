@@ -22,7 +22,8 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode
 
 from . import __version__
-from .pdf import html_to_pdf
+from .pdf import PDF_VARIANT
+from .pdf import html_to_pdf as _html_to_pdf
 from .sanitize import sanitize as _sanitize
 
 TEMPLATES = Path(str(files("bilateral") / "templates"))
@@ -174,8 +175,21 @@ class WeasyPDFExporter(ReportHTMLExporter):
     def _file_extension_default(self):
         return ".pdf"
 
+    tagged = Bool(True, help="Write a tagged PDF/A-3a, identified as PDF/UA-1 too: "
+                  "headings, tables and figures with their alt text for screen readers, and "
+                  "room for associated files. False writes a plain PDF.").tag(config=True)
+
     def from_notebook_node(self, nb, resources=None, **kw):
-        html, out_resources = super().from_notebook_node(nb, dict(resources or {}), **kw)
+        resources = dict(resources or {})
+        # What the build embeds: files (pdf.Evidence) and the date they carry.
+        evidence = tuple(resources.pop("bilateral_evidence", ()))
+        when = resources.pop("bilateral_evidence_date", None)
+        variant = PDF_VARIANT if self.tagged else None
+
+        def html_to_pdf(html):
+            return _html_to_pdf(html, evidence, when, variant)
+
+        html, out_resources = super().from_notebook_node(nb, dict(resources), **kw)
         pdf, pages = html_to_pdf(html)
         if self.toc and out_resources["bilateral"]["toc"] and pages < TOC_MIN_PAGES:
             wanted = self.toc
