@@ -92,7 +92,60 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, metavar="DIR",
                    help="where notebook names are looked up (default: notebooks/)")
     q.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    d = sub.add_parser(
+        "diff", help="what changed between two builds, reports or PDFs",
+        description="Compare two builds from their results records: two output folders, "
+        "two .results.json files or two report PDFs (their embedded record). Lists each "
+        "verdict, figure, parameter and computed value that changed, old → new, verdicts "
+        "first.", epilog="exit codes: 0 no differences; 1 differences; 2 bad input.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    d.add_argument("old", type=Path, metavar="OLD", help="output folder, .results.json or PDF")
+    d.add_argument("new", type=Path, metavar="NEW", help="output folder, .results.json or PDF")
+    d.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                   help="a table for the terminal (default), Markdown for a review "
+                   "comment, or JSON for tools")
+    d.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    v = sub.add_parser(
+        "verify", help="recompute a report's PDF from the evidence it carries",
+        description="Read the data, parameters and results embedded in a report's PDF, "
+        "recompute every value and verdict with the installed bilateral (in a temporary "
+        "folder, without executing the embedded notebook), and compare.",
+        epilog="exit codes: 0 everything matches; 1 something differs; 2 not a PDF or no "
+        "evidence in it.", formatter_class=argparse.RawDescriptionHelpFormatter)
+    v.add_argument("pdf", type=Path, metavar="REPORT.pdf", help="a PDF built by bilateral")
+    v.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return p
+
+
+def _cmd_diff(args) -> int:
+    from .review import diff
+
+    found = diff.compare(args.old, args.new)
+    show = {"text": diff.as_text, "markdown": diff.as_markdown, "json": diff.as_json}
+    sys.stdout.write(show[args.format](found))
+    return 1 if found else 0
+
+
+def _cmd_verify(args) -> int:
+    from .review import diff, verify
+
+    found, notes = verify.verify(args.pdf)
+    if not found:
+        from .review import evidence, results
+
+        rec = results.loads(evidence.read(args.pdf)[evidence.RESULTS], str(args.pdf))
+        _say(f"{args.pdf}: verified: {verify.summary(rec)} match the embedded evidence",
+             sys.stdout)
+        return 0
+    sys.stdout.write(diff.as_text(found))
+    for note in notes:
+        _say(f"{args.pdf}: {note}")
+    _say(f"{args.pdf}: {len(found)} difference{'s' if len(found) != 1 else ''} from the "
+         "embedded results" + ("; the code differs from the one that built it" if notes
+                               else ""))
+    return 1
 
 
 def _say(message: str, stream=None) -> None:
@@ -252,6 +305,10 @@ def _main(argv: list[str] | None) -> int:
         try:
             if args.command == "params":
                 return _cmd_params(args)
+            if args.command == "diff":
+                return _cmd_diff(args)
+            if args.command == "verify":
+                return _cmd_verify(args)
             return _cmd_build(args)
         except BilateralError as exc:
             _say(str(exc).partition("\n")[0])

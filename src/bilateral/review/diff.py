@@ -11,7 +11,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-SECTIONS = ("verdict", "figure", "parameter", "data", "value", "statement", "version")
+SECTIONS = ("evidence", "report", "verdict", "figure", "parameter", "data", "value",
+            "statement", "version")
 """The kinds of change, in the order they are listed."""
 
 
@@ -111,3 +112,62 @@ def as_markdown(found: list[Change]) -> str:
 def as_json(found: list[Change]) -> str:
     """The changes as a JSON list, for tools."""
     return json.dumps([asdict(c) for c in found], ensure_ascii=False, indent=1) + "\n"
+
+
+RESULTS_SUFFIX = ".results.json"
+"""A report's record beside it: ``reports/trade.results.json``."""
+
+
+def records_of(path) -> dict[str, dict[str, Any]]:
+    """The results records at ``path``, by report key (``trade``, ``slowdown/trade``).
+
+    ``path`` is a build's output folder (every ``*.results.json`` in it and its scenario
+    folders), one ``.results.json`` file, or a report's PDF (its embedded record).
+    Raises InputError (exit 2) when it is none of these.
+    """
+    from pathlib import Path
+
+    from ..errors import InputError
+    from . import evidence, results
+
+    path = Path(path)
+    try:
+        if path.is_dir():
+            found = {}
+            for f in sorted(path.rglob(f"*{RESULTS_SUFFIX}")):
+                rel = f.relative_to(path).as_posix()[: -len(RESULTS_SUFFIX)]
+                if rel.startswith((".", "_")):
+                    continue
+                found[rel] = results.loads(f.read_bytes(), str(f))
+            if not found:
+                raise InputError(f"{path}: no {RESULTS_SUFFIX} files (not a build's output "
+                                 "folder?)")
+            return found
+        if not path.is_file():
+            raise InputError(f"{path}: no such file or folder")
+        if path.suffix.lower() == ".pdf":
+            rec = results.loads(evidence.read(path)[evidence.RESULTS], str(path))
+        else:
+            rec = results.loads(path.read_bytes(), str(path))
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    key = rec.get("report", "?")
+    return {f"{rec['scenario']}/{key}" if rec.get("scenario") else key: rec}
+
+
+def compare(old_path, new_path) -> list[Change]:
+    """Every change from the records at ``old_path`` to those at ``new_path``; two single
+    records are compared whatever their names."""
+    old, new = records_of(old_path), records_of(new_path)
+    if len(old) == 1 and len(new) == 1:
+        return changes(next(iter(old.values())), next(iter(new.values())))
+    out: list[Change] = []
+    for key in sorted(set(old) | set(new)):
+        if key not in old or key not in new:
+            out.append(Change(key, "report", key, "present" if key in old else None,
+                              "present" if key in new else None))
+            continue
+        out += changes(old[key], new[key])
+    return sorted(out, key=lambda c: SECTIONS.index(c.section))

@@ -39,6 +39,13 @@ def versions() -> dict[str, str]:
     return out
 
 
+def data_names(ds: Dataset) -> list[str]:
+    """The data files, relative to the data folder (``figures.csv``, ``context/…``)."""
+    from ..figures import data_files
+
+    return [p.relative_to(ds.folder).as_posix() for p in data_files(ds.folder)]
+
+
 def _num(x: float | None) -> float | None:
     """A number as JSON keeps it: rounded to 12 significant digits, so that two builds of
     the same inputs on two machines write the same bytes."""
@@ -140,8 +147,9 @@ def record(checks: str | None, ds: Dataset | None, params: dict[str, Any], *,
     if checks is None or ds is None:
         return out
     topic, values, claim_params = VALUES[checks]
+    out["checks"] = checks
     out["data"] = {"fingerprint": ds.fingerprint, "as_of": ds.as_of.isoformat(),
-                   "files": list(ds.files)}
+                   "files": data_names(ds)}
     out["figures"] = {
         f.id: {"value": _num(f.value), "unit": f.unit, "decimals": f.decimals,
                "period": f.period.text, "source_id": f.source_id,

@@ -1,0 +1,73 @@
+"""The evidence a report's PDF carries, as PDF/A-3 associated files, and reading it back.
+
+A report embeds: ``results.json`` (its results record), ``parameters.json`` (every
+parameter's value), ``notebook.ipynb`` (the source notebook, as committed), and each
+data file it read, named ``data__<path>`` (``data__figures.csv``,
+``data__context__tourism.csv``: a flat name that ``pdfdetach -saveall`` can write).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..pdf import Evidence
+
+RESULTS, PARAMETERS, NOTEBOOK, DATA_PREFIX = ("results.json", "parameters.json",
+                                              "notebook.ipynb", "data__")
+
+
+def data_name(rel: str) -> str:
+    """``context/tourism.csv`` → ``data__context__tourism.csv``."""
+    return DATA_PREFIX + rel.replace("/", "__")
+
+
+def data_path(name: str) -> str:
+    """The inverse of :func:`data_name`."""
+    return name[len(DATA_PREFIX):].replace("__", "/")
+
+
+def evidence(results: bytes, parameters: dict[str, Any], notebook: bytes,
+             data_folder: Path, data_files: list[str]) -> tuple[Evidence, ...]:
+    """The files a report's PDF embeds."""
+    params = (json.dumps({k: v for k, v in sorted(parameters.items()) if k != "data_dir"},
+                         ensure_ascii=False, indent=1) + "\n").encode()
+    out = [Evidence(RESULTS, results, "Every figure, computed value and verdict of this "
+                    "report, with its parameters, data fingerprint and versions", "Data"),
+           Evidence(PARAMETERS, params, "The parameters this report was built with", "Data"),
+           Evidence(NOTEBOOK, notebook, "The notebook this report was executed from",
+                    "Source")]
+    out += [Evidence(data_name(rel), (data_folder / rel).read_bytes(),
+                     f"Data file {rel} this report read", "Source") for rel in data_files]
+    return tuple(out)
+
+
+def date_of(as_of: str | None) -> datetime | None:
+    """The date the embedded files carry: the data's own date, never the clock."""
+    if not as_of:
+        return None
+    return datetime.fromisoformat(as_of).replace(tzinfo=timezone.utc)
+
+
+class NoEvidenceError(InputError):
+    """The file is not a PDF, or carries no evidence. Exit code 2."""
+
+
+def read(pdf: Path) -> dict[str, bytes]:
+    """Every associated file of ``pdf``, by name. Raises NoEvidenceError when it is not a
+    PDF or holds no ``results.json``."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(pdf) as doc:
+            files = {name: spec.get_file().read_bytes()
+                     for name, spec in doc.attachments.items()}
+    except (pikepdf.PdfError, OSError, ValueError) as exc:
+        raise NoEvidenceError(f"{pdf}: not a readable PDF ({str(exc).splitlines()[0]})") from None
+    if RESULTS not in files:
+        raise NoEvidenceError(f"{pdf}: carries no evidence (no embedded {RESULTS}); only PDFs "
+                         "built by bilateral build do")
+    return files

@@ -1,0 +1,130 @@
+"""``OUT/index.html`` (and ``index.pdf``): one page that lists every report of a build.
+
+One row per report and scenario: its title, parameters, the data's date and
+fingerprint, its page count, its verdicts as coloured badges, and links to its HTML,
+PDF and notebook. For a batch of scenarios, a table sets the scenarios' computed values
+side by side where they differ. Everything comes from the reports' results records;
+the page has no script and fetches nothing.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from .diff import RESULTS_SUFFIX, records_of
+
+_e = html.escape
+
+INDEX_CSS = """
+body { font-family: "DejaVu Sans", sans-serif; color: #1a1a1a; margin: 2rem auto;
+       max-width: 60rem; padding: 0 1rem; font-size: 14px; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
+table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
+th, td { border-bottom: 1px solid #ccc; padding: 0.3rem 0.4rem; text-align: left;
+         vertical-align: top; overflow-wrap: anywhere; }
+th { border-bottom: 1.5px solid #1a1a1a; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.badge { display: inline-block; border-radius: 0.3rem; padding: 0 0.35rem; margin: 0.1rem 0;
+         font-size: 0.78rem; white-space: nowrap; }
+.v-holds { background: #d9efe4; color: #064d2f; }
+.v-within { background: #e5f0d6; color: #2f4a0b; }
+.v-not { background: #f7ecd0; color: #5c4100; }
+.v-contradicted { background: #f6d9d2; color: #6e1a08; }
+code { font-size: 0.8rem; }
+@page { size: A4 landscape; margin: 1.5cm; }
+"""
+
+
+def _badge(verdict: str) -> str:
+    cls = {"holds": "v-holds", "holds within rounding": "v-within",
+           "contradicted": "v-contradicted"}.get(verdict, "v-not")
+    return f'<span class="badge {cls}">{_e(verdict)}</span>'
+
+
+def _pages(pdf: Path) -> int | None:
+    if not pdf.is_file():
+        return None
+    try:
+        import pikepdf
+
+        with pikepdf.open(pdf) as doc:
+            return len(doc.pages)
+    except Exception:  # an unreadable PDF is listed without a page count
+        return None
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.2f}".replace("-", "\u2212")
+    return _e(str(v))
+
+
+def page(out_dir: Path, titles: dict[str, str] | None = None) -> str:
+    """The index page of the build in ``out_dir``, as self-contained HTML."""
+    titles = titles or {}
+    recs = records_of(out_dir)
+    rows = []
+    for key, rec in recs.items():
+        base = out_dir / key
+        links = " · ".join(f'<a href="{_e(key)}.{ext}">{ext.upper()}</a>'
+                           for ext in ("html", "pdf", "ipynb")
+                           if base.with_suffix(f".{ext}").is_file()
+                           or Path(f"{base}.{ext}").is_file())
+        params = "<br>".join(f"<code>{_e(k)}</code> = <code>{_e(repr(v))}</code>"
+                             for k, v in rec.get("parameters", {}).items())
+        data = rec.get("data", {})
+        verdicts = "<br>".join(f"{_e(c['statement'])} {_badge(c['verdict'])}"
+                               for c in rec.get("claims", {}).values())
+        pages = _pages(Path(f"{base}.pdf"))
+        rows.append(
+            f"<tr><td><strong>{_e(titles.get(key, rec.get('report', key)))}</strong><br>"
+            f"<code>{_e(key)}</code><br>{links}</td><td>{params}</td>"
+            f"<td>{_e(data.get('as_of', '—'))}<br><code>{_e(data.get('fingerprint', ''))}"
+            f"</code></td><td class=\"num\">{pages if pages is not None else '—'}</td>"
+            f"<td>{verdicts}</td></tr>")
+    parts = [f"<h1>Reports in this build</h1><p>{len(recs)} report"
+             f"{'s' if len(recs) != 1 else ''}; each row's records are in "
+             f"<code>&lt;report&gt;{RESULTS_SUFFIX}</code>.</p>",
+             '<table><thead><tr><th scope="col">Report</th><th scope="col">Parameters</th>'
+             '<th scope="col">Data (as of, fingerprint)</th><th scope="col" class="num">'
+             'Pages</th><th scope="col">Verdicts</th></tr></thead><tbody>'
+             + "".join(rows) + "</tbody></table>"]
+    parts += _side_by_side(recs)
+    return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>Reports in this build</title><style>{INDEX_CSS}</style></head>"
+            f"<body><main>{''.join(parts)}</main></body></html>\n")
+
+
+def _side_by_side(recs: dict[str, dict]) -> list[str]:
+    """For each report built under several scenarios: the values that differ between
+    them, one column per scenario."""
+    by_report: dict[str, dict[str, dict]] = {}
+    for key, rec in recs.items():
+        by_report.setdefault(rec.get("report", key), {})[rec.get("scenario") or "default"] = rec
+    out = []
+    for report, runs in sorted(by_report.items()):
+        if len(runs) < 2:
+            continue
+        names = sorted(runs)
+        keys = sorted({k for r in runs.values() for k in r.get("values", {})})
+        varying = [k for k in keys if len({repr(runs[n].get("values", {}).get(k, {})
+                                                  .get("value")) for n in names}) > 1]
+        claims = sorted({k for r in runs.values() for k in r.get("claims", {})})
+        head = "".join(f'<th scope="col" class="num">{_e(n)}</th>' for n in names)
+        body = "".join(
+            f"<tr><td><code>{_e(k)}</code></td>" + "".join(
+                f'<td class="num">{_fmt(runs[n].get("values", {}).get(k, {}).get("value"))}'
+                "</td>" for n in names) + "</tr>" for k in varying)
+        body += "".join(
+            f"<tr><td>{_e(k)}</td>" + "".join(
+                f'<td class="num">{_badge(runs[n]["claims"][k]["verdict"]) if k in runs[n].get("claims", {}) else "—"}'  # noqa: E501
+                "</td>" for n in names) + "</tr>" for k in claims)
+        out.append(f"<h2>{_e(report)}: the scenarios side by side</h2><table><thead><tr>"
+                   f'<th scope="col">Value or claim</th>{head}</tr></thead><tbody>{body}'
+                   "</tbody></table>")
+    return out

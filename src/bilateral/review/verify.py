@@ -1,0 +1,75 @@
+"""``bilateral verify``: recompute a report from the evidence its PDF carries, and compare.
+
+The embedded data files are written to a temporary folder and loaded through the same
+validated door as any build (:func:`bilateral.figures.load`); the installed
+``bilateral`` then recomputes every value, claim and verdict with the embedded
+parameters, in-process, and the result is compared with the embedded ``results.json``.
+The embedded notebook is not executed: a PDF is not a reason to run the code it
+carries, and the record is computed by the same functions the notebook calls.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from ..errors import DataError
+from . import diff, evidence, results
+
+
+def _records(pdf: Path) -> tuple[dict, dict | str]:
+    files = evidence.read(pdf)
+    try:
+        embedded = results.loads(files[evidence.RESULTS], f"{pdf}: embedded results.json")
+    except ValueError as exc:
+        raise evidence.NoEvidenceError(str(exc)) from None
+    checks = embedded.get("checks")
+    if not checks or checks not in results.VALUES:
+        raise evidence.NoEvidenceError(f"{pdf}: its results record names no analyses this "
+                                       "version of bilateral can recompute")
+    try:
+        params = json.loads(files.get(evidence.PARAMETERS, b"{}").decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return embedded, "the embedded parameters.json is not JSON"
+    from ..figures import load
+
+    with tempfile.TemporaryDirectory(prefix="bilateral-verify-") as tmp:
+        folder = Path(tmp) / "data"
+        for name, data in files.items():
+            if not name.startswith(evidence.DATA_PREFIX):
+                continue
+            rel = Path(evidence.data_path(name))
+            if rel.is_absolute() or ".." in rel.parts:
+                return embedded, f"an embedded data file has an unsafe name: {name!r}"
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_bytes(data)
+        try:
+            ds = load(folder)
+            fresh = results.record(checks, ds, params, report=embedded.get("report", "?"),
+                                   scenario=embedded.get("scenario"))
+        except DataError as exc:
+            return embedded, f"the embedded data no longer loads: {exc.why}"
+        except (KeyError, TypeError, ValueError) as exc:
+            return embedded, f"the embedded evidence cannot be recomputed: {exc}"
+    return embedded, fresh
+
+
+def verify(pdf: Path) -> tuple[list[diff.Change], list[str]]:
+    """The differences between the embedded record and a fresh one, and notes that
+    explain them (another version of the code). Raises NoEvidenceError (exit 2)."""
+    embedded, fresh = _records(pdf)
+    if isinstance(fresh, str):
+        return [diff.Change(embedded.get("report", "?"), "evidence", "", None, fresh)], []
+    found = [c for c in diff.changes(embedded, fresh) if c.section != "version"]
+    notes = []
+    if found:
+        versions = [c for c in diff.changes(embedded, fresh) if c.section == "version"]
+        notes = [f"built with {c.key} {c.old}, verified with {c.new}" for c in versions]
+    return found, notes
+
+
+def summary(record: dict) -> str:
+    """What was checked: ``52 values, 5 verdicts and 46 figures``."""
+    return (f"{len(record.get('values', {}))} values, {len(record.get('claims', {}))} "
+            f"verdicts and {len(record.get('figures', {}))} figures")
