@@ -674,6 +674,40 @@ def test_a_notebook_given_by_path_is_sanitized(world):
 
 
 @pytest.mark.slow
+@pytest.mark.browser
+def test_a_sanitized_report_in_a_browser(world):
+    """Bug 13, as the issue found it: opened in Chromium, the report of a hostile notebook
+    runs no script and asks for nothing but itself and data: URLs."""
+    from .test_browser import CHROMIUM, CHROMIUM_ARGS, Visit
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    w = world
+    nb = write_notebook(w.nbs / "web" / "web.ipynb", ("parameters", DATA_DIR_CELL),
+                        ("md", HOSTILE_MD), HOSTILE_OUTPUT)
+    (w.nbs / "web" / "logo.png").write_bytes(PNG)
+    result = w.run(str(nb), "--formats", "html", "--out", str(w.out), "-q", timeout=300)
+    assert result.returncode == 0, result.stderr
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            v = Visit(browser, w.out / "web.html")
+            try:
+                assert not v.foreign_requests(), v.foreign_requests()
+                assert v.page.evaluate("typeof window.__pwned") == "undefined"
+                v.page.mouse.move(10, 10)
+                v.page.click("text=click")
+                assert v.page.evaluate("typeof window.__pwned") == "undefined"
+                assert not v.page_errors, v.page_errors
+            finally:
+                v.close()
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
 def test_markdown_image_in_a_pdf_of_a_notebook_by_path(world):
     """Bug 8: a Markdown image in a notebook given by path: the PDF builds, with the image
     from the notebook's folder (not the current one), without a traceback."""
@@ -913,7 +947,7 @@ def test_kernels_talk_over_ipc_and_their_stderr_is_kept(world):
 
     assert proc.returncode == 0, err
     assert "Traceback" not in err
-    assert "ipc: the kernel wrote to stderr: kernel says hello" in err, err
+    assert "ipc: the kernel wrote to its terminal: kernel says hello" in err, err
     assert "TCP" not in err
     assert list(w.tmp.iterdir()) == []
     assert (set(runtime.iterdir()) if runtime.is_dir() else set()) == runtime_before

@@ -112,7 +112,7 @@ def _record(o: Outcome, staging: Path, p: Plan, state: dict, report: Reporter) -
         report(t.key, "published", f"{shown(t.out_dir)}/{t.name}."
                f"{{{','.join(['ipynb', *t.formats])}}}{pages}, {o.seconds:.1f} s")
         if o.kernel_said:
-            report("", "warning", f"{t.key}: the kernel wrote to stderr: {o.kernel_said}")
+            report("", "warning", f"{t.key}: the kernel wrote to its terminal: {o.kernel_said}")
         return
     kept = publish.keep_failed(t, sub, p.out_dir)
     if isinstance(o.error, NotebookError):

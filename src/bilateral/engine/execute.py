@@ -4,7 +4,8 @@ The kernel runs the private copy of the notebook (see ``workspace``) in the note
 folder, with the parameters papermill injects. It is started by a kernel manager whose
 transport is IPC: Unix sockets in the build's private folder, so no TCP port is opened,
 and ipykernel has no "running over TCP without encryption" warning to give. Its standard
-error goes to a file, read when the kernel dies; nothing the kernel says is dropped.
+error (and standard output) go to a file, read when the kernel dies and reported when it
+has something to say; nothing the kernel says is dropped.
 
 Each cell may run for what is left of the target's time (``--timeout`` bounds the whole
 target), and a cell's outputs are bounded as they arrive (:data:`MAX_OUTPUT_CHARS`,
@@ -256,8 +257,10 @@ def _engine():
                 kernel_name=kernel_name, log=logger, log_output=False,
                 kernel_manager_class=_kernel_manager_class(run.connection_file), **kwargs)
             with open(run.stderr_path, "ab") as err:
-                # start_kernel's keyword arguments reach the kernel's Popen.
-                return client.execute(stderr=err)
+                # start_kernel's keyword arguments reach the kernel's Popen: what the
+                # kernel process itself writes (not its cells' output, which comes as
+                # messages) is kept in the target's log instead of the build's terminal.
+                return client.execute(stdout=err, stderr=err)
 
     return BilateralEngine
 

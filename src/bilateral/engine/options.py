@@ -167,4 +167,4 @@ def check_subfolders(out: Path, names: list[str], outputs: list[Path]) -> None:
                                     f"into real folders inside {shown(out)}")
     for p in outputs:
         if p.is_dir() and not p.is_symlink():
-            raise OutputFolderError(f"{shown(p)} is a folder where the build writes a report")
+            raise OutputFolderError(f"{shown(p)} is a folder where the build writes a file")

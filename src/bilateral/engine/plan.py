@@ -19,7 +19,7 @@ from ..errors import AnalysisInputError, DataError, NotebookSourceError, Paramet
 from ..params import declared, load_file, read_notebook, resolve
 from ..text import excerpt, path_text, printable, shown
 from . import options as opt
-from .state import sha, tree_digest, versions, why_stale
+from .state import STATE_FILE, sha, tree_digest, versions, why_stale
 from .workspace import MAX_NOTEBOOK, Workspace
 
 
@@ -199,5 +199,6 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
             }
             targets.append(t)
     subfolders = [s for s in scenarios if s] + [opt.FAILED_DIR]
-    opt.check_subfolders(out, subfolders, [t.out_dir / o for t in targets for o in t.outputs])
+    opt.check_subfolders(out, subfolders, [t.out_dir / o for t in targets for o in t.outputs]
+                         + [out / STATE_FILE])
     return Plan(targets, dataset, opts, out, [out] + [out / s for s in subfolders])

@@ -122,6 +122,10 @@ def _spawn(key: str, item, log: Path, work: Callable, close_fds: list[int],
             os.close(r)
             _child(w, close_fds, log, work, item)
     os.close(w)
+    # The child makes its own process group too; doing it here as well closes the window
+    # in which the build could signal a group that does not exist yet.
+    with contextlib.suppress(OSError):
+        os.setpgid(pid, pid)
     now = time.monotonic()
     return _Worker(key, item, pid, r, log, now, now + timeout + GRACE)
 
@@ -158,11 +162,18 @@ def _died(w: _Worker, code: int | None) -> Result:
                   + (f"; it said: {said}" if said else ""))
 
 
+def _signal(w: _Worker, sig: int) -> None:
+    try:
+        os.killpg(w.pid, sig)
+    except ProcessLookupError:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(w.pid, sig)
+
+
 def _stop(workers: dict[int, _Worker]) -> None:
     """Stop every worker: SIGTERM, wait, SIGKILL; reap them all."""
     for w in workers.values():
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(w.pid, signal.SIGTERM)
+        _signal(w, signal.SIGTERM)
     deadline = time.monotonic() + GRACE / 2
     pending = dict(workers)
     while pending and time.monotonic() < deadline:
@@ -171,8 +182,7 @@ def _stop(workers: dict[int, _Worker]) -> None:
                 del pending[fd]
         time.sleep(0.02)
     for w in pending.values():
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(w.pid, signal.SIGKILL)
+        _signal(w, signal.SIGKILL)
         _reap(w)
     for fd in workers:
         with contextlib.suppress(OSError):

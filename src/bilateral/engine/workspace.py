@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .. import figures, files
-from ..errors import DataError
+from ..errors import DataError, TargetError
+from . import signals
 
 MAX_DATA_FILE = 8 * files.MiB
 """Largest data file accepted (the loader's own bound, checked again when copying)."""
@@ -90,9 +91,22 @@ def _base() -> str | None:
 
 @contextlib.contextmanager
 def workspace() -> Iterator[Workspace]:
-    """A fresh private folder, removed on exit."""
-    root = Path(tempfile.mkdtemp(prefix="bilateral-", dir=_base()))
+    """A fresh private folder, removed on exit (and not half removed by an interrupt)."""
+    base = _base()
     try:
-        yield Workspace(root)
+        with signals.deferred():
+            root = Path(tempfile.mkdtemp(prefix="bilateral-", dir=base))
+    except OSError as exc:
+        raise TargetError("build", f"cannot make a private folder in {base or 'TMPDIR'} "
+                          f"({exc.strerror or exc}); set TMPDIR to a writable folder") from None
+    try:
+        try:
+            yield Workspace(root)
+        except OSError as exc:
+            if exc.filename is None or not str(exc.filename).startswith(str(root)):
+                raise
+            raise TargetError("build", f"cannot write the build's private folder in "
+                              f"{base or 'TMPDIR'} ({exc.strerror or exc})") from None
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        with signals.deferred():
+            shutil.rmtree(root, ignore_errors=True)
