@@ -444,10 +444,15 @@ def test_a_build_killed_outright_is_cleaned_up_by_the_next(world):
     proc.kill()
     proc.communicate(timeout=30)
     assert [p for p in w.out.iterdir() if p.name.startswith(".staging-")]
+    assert [p for p in w.tmp.iterdir() if p.name.startswith("bilateral-")]
     _kernels_gone([nb])
     (nb.parent / "go").touch()
+    theirs = w.tmp / "bilateral-not-ours"
+    theirs.mkdir(mode=0o700)
+    (theirs / ".bilateral-private").write_text(f"{os.getpid()}\n")
 
     next_build_works(w, nb)
+    assert sorted(p.name for p in w.tmp.iterdir()) == ["bilateral-not-ours"]
 
 
 def _sigcgt(pid: int) -> int:

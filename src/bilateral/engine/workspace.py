@@ -6,7 +6,8 @@ it. The data are validated and fingerprinted from that copy, and the kernels get
 copy as their ``data_dir`` and run that copy of the notebook: a file edited while a build
 runs changes nothing in it, so a report always shows the data its state records. The
 kernels' connection files and IPC sockets live there too. The folder is removed when the
-build ends, whatever the outcome.
+build ends, whatever the outcome; one that a build killed outright left behind (a real
+folder of ours, with the marker naming a process that is gone) is removed by the next.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +30,7 @@ MAX_DATA_TOTAL = 64 * files.MiB
 """Largest data folder accepted, all files together."""
 MAX_NOTEBOOK = 64 * files.MiB
 """Largest notebook accepted."""
+MARKER = ".bilateral-private"
 _SOCKET_PATH_ROOM = 70  # a Unix socket's path is at most 107 bytes: <base>/bilateral-…/k/1-ipc-5
 
 
@@ -89,13 +92,45 @@ def _base() -> str | None:
                                                          else None)
 
 
+def _left_behind(base: str | None) -> None:
+    """Remove private folders of builds that were killed outright: ``bilateral-*`` folders
+    (not links) of this user, mode 0700, whose marker names a process that is gone."""
+    folder = Path(base or tempfile.gettempdir())
+    try:
+        candidates = list(folder.glob("bilateral-*"))
+    except OSError:
+        return
+    for p in candidates:
+        try:
+            st = os.lstat(p)
+            if (not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid()
+                    or stat.S_IMODE(st.st_mode) != 0o700):
+                continue
+            text = files.read_regular(p / MARKER, 64).decode("ascii")
+            if not text.endswith("\n") or not text[:-1].isdigit():
+                continue
+            pid = int(text[:-1])
+            try:
+                os.kill(pid, 0)
+                continue  # still running (or the number was taken again): leave it
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+        except (OSError, UnicodeDecodeError, files.UnreadableError):
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def workspace() -> Iterator[Workspace]:
     """A fresh private folder, removed on exit (and not half removed by an interrupt)."""
     base = _base()
     try:
         with signals.deferred():
+            _left_behind(base)
             root = Path(tempfile.mkdtemp(prefix="bilateral-", dir=base))
+            (root / MARKER).write_text(f"{os.getpid()}\n", encoding="ascii")
     except OSError as exc:
         raise TargetError("build", f"cannot make a private folder in {base or 'TMPDIR'} "
                           f"({exc.strerror or exc}); set TMPDIR to a writable folder") from None
