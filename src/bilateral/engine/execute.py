@@ -2,8 +2,11 @@
 
 The kernel runs the private copy of the notebook (see ``workspace``) in the notebook's own
 folder, with the parameters papermill injects. It is started by a kernel manager whose
-transport is IPC: Unix sockets in the build's private folder, so no TCP port is opened,
-and ipykernel has no "running over TCP without encryption" warning to give. Its standard
+transport is IPC: Unix sockets in the build's private folder, so its five channels open
+no TCP port, and ipykernel has no "running over TCP without encryption" warning to give.
+(ipykernel itself still binds one loopback port, the IOPub pipe that carries the output
+of processes a cell forks: ``kernelapp.init_iopub`` creates it unconditionally, its
+messages authenticated by a random key, and no option turns it off.) Its standard
 error (and standard output) go to a file, read when the kernel dies and reported when it
 has something to say; nothing the kernel says is dropped.
 
