@@ -53,9 +53,10 @@ PDF_VARIANT = "pdf/a-3a"
 their alt text), and able to carry the report's evidence as associated files. The PDF
 is also identified as PDF/UA-1 (:data:`PDFUA_XMP`), which the tagging serves."""
 
-PDFUA_XMP = (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-             b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">'
-             b"<pdfuaid:part>1</pdfuaid:part></rdf:Description></rdf:RDF>")
+PDFUA_XMP = (b'<rdf:Description rdf:about="" '
+             b'xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">'
+             b"<pdfuaid:part>1</pdfuaid:part></rdf:Description>")
+"""PDF/UA-1 identification, added to the one ``rdf:RDF`` of the XMP metadata."""
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,18 @@ class Evidence:
     relationship: str = "Data"
 
 
-def _display_title(document, pdf) -> None:
-    """PDF/UA: viewers show the document's title, not its file name."""
+def _accessible(document, pdf) -> None:
+    """PDF/UA: viewers show the document's title, not its file name; and the metadata
+    says the PDF is PDF/UA-1 (WeasyPrint writes one variant's identification only)."""
     import pydyf
 
     pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+    ref = pdf.catalog.get("Metadata")
+    if ref:
+        text = ref.decode() if isinstance(ref, bytes) else str(ref)  # "12 0 R"
+        stream = pdf.objects[int(text.split()[0])]
+        data = b"".join(x if isinstance(x, bytes) else str(x).encode() for x in stream.stream)
+        stream.stream = [data.replace(b"</rdf:RDF>", PDFUA_XMP + b"</rdf:RDF>", 1)]
 
 
 def html_to_pdf(html: str, evidence: tuple[Evidence, ...] = (),
@@ -102,8 +110,7 @@ def html_to_pdf(html: str, evidence: tuple[Evidence, ...] = (),
         doc = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher(weasyprint)).render()
         options = {}
         if variant:
-            doc.metadata.xmp_metadata.append(PDFUA_XMP)
-            options = {"pdf_variant": variant, "finisher": _display_title}
+            options = {"pdf_variant": variant, "finisher": _accessible}
         attachments = [weasyprint.Attachment(string=e.data, name=e.name,
                                              description=e.description,
                                              relationship=e.relationship,

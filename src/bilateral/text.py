@@ -8,6 +8,7 @@ bounded length; a value quoted in it is a short excerpt.
 
 from __future__ import annotations
 
+import os
 import re
 import reprlib
 from pathlib import Path
@@ -76,3 +77,17 @@ def shown(path: Path | str) -> str:
         return str(Path(path).resolve().relative_to(Path.cwd()))
     except (ValueError, OSError, RuntimeError):
         return str(path)
+
+
+def recorded(path: Path | str, base: Path | str | None = None) -> str:
+    """A path as an executed record keeps it: relative to ``base`` (the project's root by
+    default) when inside it, else the last component only, so that a record reveals
+    nothing of the machine that built it and two builds anywhere write the same bytes."""
+    from . import paths
+
+    p = Path(path)
+    try:
+        return Path(os.path.abspath(p)).relative_to(
+            Path(os.path.abspath(base or paths.ROOT))).as_posix() or "."
+    except ValueError:
+        return path_text(p.name)

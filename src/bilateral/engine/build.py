@@ -133,7 +133,10 @@ def _dry_run(p: Plan, stale: dict[str, str], report: Reporter) -> list[Outcome]:
 
 
 def _execute_all(p: Plan, queue: list[Target], report: Reporter, ws) -> list[Outcome]:
-    """Lock, stage, run each stale target in a worker, publish each as it ends."""
+    """Lock, stage, run each stale target in a worker, publish each as it ends, then
+    write the reviewers' index of the output folder."""
+    from ..pdf import PDFError
+
     opts = p.options
     report_date = p.dataset.as_of.isoformat()
     outcomes = []
@@ -157,6 +160,12 @@ def _execute_all(p: Plan, queue: list[Target], report: Reporter, ws) -> list[Out
                 o = _outcome(t, result, opts)
                 _record(o, staging, p, state, report)
                 outcomes.append(o)
+        if any(o.ok for o in outcomes):
+            try:
+                if publish.write_index(p, staging):
+                    report("index", "published", f"{shown(p.out_dir)}/index.html")
+            except (OSError, PDFError) as exc:
+                report("", "warning", f"the index could not be written ({exc})")
     return outcomes
 
 

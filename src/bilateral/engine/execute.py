@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from ..errors import NotebookError
-from ..text import path_text, printable
+from ..text import printable, recorded
 
 # papermill hands its logger to nbclient, whose errors would otherwise reach stderr through
 # logging's last-resort handler as a second line; ours is the one line that reports them.
@@ -32,6 +32,8 @@ logging.getLogger("papermill").addHandler(logging.NullHandler())
 
 ENGINE = "bilateral"
 INJECTED_TAG = "injected-parameters"
+TIMINGS = ("start_time", "end_time", "duration")
+"""papermill's clock readings, left out of the published record."""
 # papermill's tag on the error-message and anchor cells it inserts into the notebook it
 # writes after a failure (papermill.execute.ERROR_MARKER_TAG).
 ERROR_CELL_TAG = "papermill-error-cell-tag"
@@ -307,8 +309,16 @@ def _finish(nb, t) -> None:
                                                   PythonTranslator.translate_str(user_dir))
     pm_meta = nb.metadata.get("papermill", {})
     pm_meta["parameters"] = dict(t.parameters)
-    pm_meta["input_path"] = path_text(t.source)
-    pm_meta["output_path"] = path_text(t.out_dir / f"{t.name}.ipynb")
+    # Paths relative to the project (or a bare name), and no clock times: the record says
+    # nothing of the machine, and two builds anywhere write the same bytes.
+    pm_meta["input_path"] = recorded(t.source)
+    pm_meta["output_path"] = recorded(t.out_dir / f"{t.name}.ipynb")
+    for key in TIMINGS:
+        pm_meta.pop(key, None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for key in TIMINGS:
+            cell.metadata.get("papermill", {}).pop(key, None)
 
 
 def execute(t, staging: Path, deadline: float, timeout: int, kernel_dir: Path):

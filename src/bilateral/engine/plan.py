@@ -17,7 +17,9 @@ from typing import Any
 from .. import figures, files, paths, sense
 from ..errors import AnalysisInputError, DataError, NotebookSourceError, ParameterError, UsageError
 from ..params import declared, load_file, read_notebook, resolve
-from ..text import excerpt, path_text, printable, shown
+from ..review import results
+from ..review.diff import RESULTS_SUFFIX
+from ..text import excerpt, path_text, printable, recorded, shown
 from . import options as opt
 from .state import STATE_FILE, sha, tree_digest, versions, why_stale
 from .workspace import MAX_NOTEBOOK, Workspace
@@ -44,6 +46,12 @@ class Target:
     run_parameters: dict[str, Any] = field(default_factory=dict)
     trusted: bool = False
     index: int = 0
+    title: str = ""
+    results: bytes | None = None
+    """The report's results record (``<name>.results.json``), for the project's own
+    notebooks: computed here, in the parent, by the functions behind every sentence."""
+    evidence_source: bytes = b""
+    """The notebook as read and hashed: embedded in the PDF beside the data."""
 
     @property
     def key(self) -> str:
@@ -52,7 +60,8 @@ class Target:
 
     @property
     def outputs(self) -> list[str]:
-        return [f"{self.name}.ipynb"] + [f"{self.name}.{f}" for f in self.formats]
+        out = [f"{self.name}.ipynb"] + [f"{self.name}.{f}" for f in self.formats]
+        return out + ([f"{self.name}{RESULTS_SUFFIX}"] if self.results is not None else [])
 
     @property
     def digest(self) -> str:
@@ -130,7 +139,7 @@ def _data(opts: opt.Options, ws: Workspace) -> tuple[figures.Dataset, Path, str]
         raise type(exc)(exc.file.replace(str(copy), str(folder)), exc.why, exc.row,
                         exc.column) from None
     dataset.folder = folder
-    return dataset, copy, str(folder)
+    return dataset, copy, recorded(folder)
 
 
 def _check_cli_text(pairs: list[tuple[str, str]]) -> None:
@@ -166,6 +175,7 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
     data_shown = shown(dataset.folder)
     code_digest = tree_digest(paths.PACKAGE, ("*.py", "*.j2", "*.css", "*.json"))
     versions_digest = sha(versions().encode())
+    versions_ = results.versions()
     targets = []
     for scenario in scenarios:
         mappings = list(user_files)
@@ -187,9 +197,15 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
             if "data_dir" in declared_params[name]:
                 params["data_dir"] = data_text
                 run_params["data_dir"] = str(data_copy)
+            checks = nb.metadata.get("bilateral", {}).get("checks")
             t = Target(name, path, scenario, params, out / scenario if scenario else out,
                        tuple(opts.formats), run_source=copy, run_parameters=run_params,
-                       trusted=trusted, index=len(targets) + 1)
+                       trusted=trusted, index=len(targets) + 1,
+                       title=str(nb.metadata.get("title", name)), evidence_source=data)
+            if trusted and checks in results.VALUES:
+                t.results = results.dumps(results.record(
+                    checks, dataset, {**defaults, **params}, report=name, scenario=scenario,
+                    title=t.title, versions_=versions_))
             t.digests = {
                 "notebook": sha(data),
                 "parameters": sha(json.dumps(params, sort_keys=True).encode()),

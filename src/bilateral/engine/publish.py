@@ -59,3 +59,28 @@ def write_state(out_dir: Path, staging: Path, state: dict) -> None:
         except OSError as exc:
             raise TargetError("state", f"cannot write {shown(out_dir / STATE_FILE)} "
                               f"({exc.strerror or exc})") from None
+
+
+def write_index(p, staging: Path) -> bool:
+    """Write ``index.html`` (and ``index.pdf`` when PDFs are built) into the output folder:
+    every report found there, from their results records. Complete in the staging
+    folder first, then renamed into place. False when there is no record to list."""
+    from ..errors import InputError
+    from ..review import index
+
+    try:
+        page = index.page(p.out_dir, {t.key: t.title for t in p.targets})
+    except InputError:
+        return False
+    names = ["index.html"]
+    (staging / "index.html").write_text(page, encoding="utf-8")
+    if "pdf" in p.options.formats:
+        from ..pdf import html_to_pdf
+
+        pdf, _ = html_to_pdf(page)
+        (staging / "index.pdf").write_bytes(pdf)
+        names.append("index.pdf")
+    with signals.deferred():
+        for name in names:
+            os.replace(staging / name, p.out_dir / name)
+    return True

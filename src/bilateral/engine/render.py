@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..review.diff import RESULTS_SUFFIX
+
 
 class OutOfTime(BaseException):
     """The target's time ran out while it was being rendered. A BaseException, like
@@ -38,6 +40,18 @@ def deadline(at: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def _evidence(t) -> dict:
+    """What the PDF embeds: its results record, parameters, notebook and data files."""
+    from ..review import evidence, results
+
+    rec = results.loads(t.results, f"{t.key} results")
+    data = rec.get("data", {})
+    return {"bilateral_evidence": evidence.evidence(
+                t.results, rec.get("parameters", {}), t.evidence_source,
+                Path(t.run_parameters["data_dir"]), data.get("files", [])),
+            "bilateral_evidence_date": evidence.date_of(data.get("as_of"))}
+
+
 def render(nb, t, staging: Path, opts, report_date: str) -> int | None:
     """Write the HTML and PDF of an executed notebook into ``staging``; return the page
     count of the PDF."""
@@ -50,7 +64,11 @@ def render(nb, t, staging: Path, opts, report_date: str) -> int | None:
     if "html" in t.formats:
         html, _ = ReportHTMLExporter(**settings).from_notebook_node(nb, dict(resources))
         (staging / f"{t.name}.html").write_text(html, encoding="utf-8")
+    if t.results is not None:
+        (staging / f"{t.name}{RESULTS_SUFFIX}").write_bytes(t.results)
     if "pdf" in t.formats:
+        if t.results is not None:
+            resources.update(_evidence(t))
         pdf, res = WeasyPDFExporter(**settings).from_notebook_node(nb, dict(resources))
         (staging / f"{t.name}.pdf").write_bytes(pdf)
         pages = res["bilateral"]["pages"]

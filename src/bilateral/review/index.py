@@ -25,7 +25,9 @@ table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
 th, td { border-bottom: 1px solid #ccc; padding: 0.3rem 0.4rem; text-align: left;
          vertical-align: top; overflow-wrap: anywhere; }
 th { border-bottom: 1.5px solid #1a1a1a; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.reports td:nth-child(1) { width: 22%; } table.reports td:nth-child(2) { width: 22%; }
+table.reports td:nth-child(3) { width: 14%; }
 .badge { display: inline-block; border-radius: 0.3rem; padding: 0 0.35rem; margin: 0.1rem 0;
          font-size: 0.78rem; white-space: nowrap; }
 .v-holds { background: #d9efe4; color: #064d2f; }
@@ -68,7 +70,7 @@ def page(out_dir: Path, titles: dict[str, str] | None = None) -> str:
     titles = titles or {}
     recs = records_of(out_dir)
     rows = []
-    for key, rec in recs.items():
+    for key, rec in sorted(recs.items(), key=lambda kv: ("/" in kv[0], kv[0])):
         base = out_dir / key
         links = " · ".join(f'<a href="{_e(key)}.{ext}">{ext.upper()}</a>'
                            for ext in ("html", "pdf", "ipynb")
@@ -81,7 +83,7 @@ def page(out_dir: Path, titles: dict[str, str] | None = None) -> str:
                                for c in rec.get("claims", {}).values())
         pages = _pages(Path(f"{base}.pdf"))
         rows.append(
-            f"<tr><td><strong>{_e(titles.get(key, rec.get('report', key)))}</strong><br>"
+            f"<tr><td><strong>{_e(titles.get(key) or rec.get('title') or key)}</strong><br>"
             f"<code>{_e(key)}</code><br>{links}</td><td>{params}</td>"
             f"<td>{_e(data.get('as_of', '—'))}<br><code>{_e(data.get('fingerprint', ''))}"
             f"</code></td><td class=\"num\">{pages if pages is not None else '—'}</td>"
@@ -89,8 +91,9 @@ def page(out_dir: Path, titles: dict[str, str] | None = None) -> str:
     parts = [f"<h1>Reports in this build</h1><p>{len(recs)} report"
              f"{'s' if len(recs) != 1 else ''}; each row's records are in "
              f"<code>&lt;report&gt;{RESULTS_SUFFIX}</code>.</p>",
-             '<table><thead><tr><th scope="col">Report</th><th scope="col">Parameters</th>'
-             '<th scope="col">Data (as of, fingerprint)</th><th scope="col" class="num">'
+             '<table class="reports"><thead><tr><th scope="col">Report</th>'
+             '<th scope="col">Parameters</th>'
+             '<th scope="col">Data: as of, fingerprint</th><th scope="col" class="num">'
              'Pages</th><th scope="col">Verdicts</th></tr></thead><tbody>'
              + "".join(rows) + "</tbody></table>"]
     parts += _side_by_side(recs)

@@ -122,7 +122,7 @@ parameters the claims take (claim argument → parameter)."""
 
 
 def record(checks: str | None, ds: Dataset | None, params: dict[str, Any], *,
-           report: str, scenario: str | None = None,
+           report: str, scenario: str | None = None, title: str | None = None,
            versions_: dict[str, str] | None = None) -> dict[str, Any]:
     """The results record of one report.
 
@@ -141,6 +141,7 @@ def record(checks: str | None, ds: Dataset | None, params: dict[str, Any], *,
         "schema": SCHEMA,
         "report": report,
         "scenario": scenario,
+        **({"title": title} if title else {}),
         "parameters": {k: v for k, v in sorted(params.items()) if k != "data_dir"},
         "versions": versions_ if versions_ is not None else versions(),
     }

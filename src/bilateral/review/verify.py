@@ -47,7 +47,8 @@ def _records(pdf: Path) -> tuple[dict, dict | str]:
         try:
             ds = load(folder)
             fresh = results.record(checks, ds, params, report=embedded.get("report", "?"),
-                                   scenario=embedded.get("scenario"))
+                                   scenario=embedded.get("scenario"),
+                                   title=embedded.get("title"))
         except DataError as exc:
             return embedded, f"the embedded data no longer loads: {exc.why}"
         except (KeyError, TypeError, ValueError) as exc:
