@@ -6,6 +6,8 @@ costs the import of WeasyPrint only.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -29,6 +31,28 @@ def weasyprint_module():
 
 class PDFError(Exception):
     """WeasyPrint could not lay the report out."""
+
+
+class _PrintOnlyCSS(logging.Filter):
+    """Drops WeasyPrint's notes on CSS it does not apply in print: the stylesheet is shared
+    with the screen (scrolling, media queries), and a notebook's inline styles are its own.
+    Other warnings pass."""
+
+    NOTES = ("Ignored ", "Expected a media type", "Invalid media type", "Unknown pseudo")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.NOTES)
+
+
+@contextlib.contextmanager
+def _quiet_css():
+    logger = logging.getLogger("weasyprint")
+    note_filter = _PrintOnlyCSS()
+    logger.addFilter(note_filter)
+    try:
+        yield
+    finally:
+        logger.removeFilter(note_filter)
 
 
 def _offline_fetcher(weasyprint):
@@ -107,7 +131,8 @@ def html_to_pdf(html: str, evidence: tuple[Evidence, ...] = (),
     when = when or datetime(1970, 1, 1, tzinfo=timezone.utc)
     try:
         # No base URL: a relative reference has nothing to resolve against.
-        doc = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher(weasyprint)).render()
+        with _quiet_css():
+            doc = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher(weasyprint)).render()
         options = {}
         if variant:
             options = {"pdf_variant": variant, "finisher": _accessible}

@@ -8,7 +8,9 @@ content; every attribute outside the allow-list goes (``on*`` handlers among the
 keep ``http``, ``https`` and ``mailto`` only; inline styles keep safe properties and never
 ``url(...)``. An image is kept only as a ``data:`` URL: one named by a relative path is
 read from the notebook's own folder (an image file inside it, bounded in size) and
-embedded; any other is replaced by its alt text.
+embedded; any other (a remote address, a file outside the folder, a missing attachment)
+becomes a visible placeholder with its alt text and address (:func:`placeholder`), never
+fetched.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ IMAGE_TYPES = {".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
                ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
                ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
                ".gif": ("image/gif", (b"GIF87a", b"GIF89a")),
-               ".webp": ("image/webp", (b"RIFF",))}
+               ".webp": ("image/webp", (b"RIFF",)),
+               ".svg": ("image/svg+xml", ())}
 MAX_IMAGE_BYTES = 5 * files.MiB
 """Largest image file embedded from the notebook's folder."""
 
@@ -68,8 +71,8 @@ def _allowed(tag: str, name: str, value: str) -> bool:
         return not any(s in low for s in ("url(", "expression(", "\\", "@import", "image("))
     if name == "href":
         return v.startswith("#") or bool(re.match(r"(https?|mailto):", v, re.I))
-    if name == "src":
-        return bool(_DATA_IMAGE.match(v)) or not (_SCHEME.match(v) or v.startswith(("/", "\\")))
+    if name == "src":  # the image filter embeds it or puts a placeholder in its place
+        return True
     if name in ("width", "height"):
         return bool(_SIZE.match(v))
     return True
@@ -101,16 +104,49 @@ def embedded_image(src: str, base: Path | None) -> str | None:
     except files.UnreadableError:
         return None
     mime, magics = kind
-    if not data.startswith(magics):
+    if not (data.startswith(magics) if magics else _is_svg(data)):
         return None
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def _image_filter(base: Path | None):
+def _is_svg(data: bytes) -> bool:
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith((b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE svg")) and b"<svg" in head
+
+
+def is_remote(src: str) -> bool:
+    """Whether ``src`` names something on the network (``http:``, ``https:``, ``//host``)."""
+    s = src.strip().lower()
+    return s.startswith(("http:", "https:", "//", "ftp:"))
+
+
+PLACEHOLDER_CLASS = "image-missing"
+
+
+def placeholder_parts(src: str, alt: str) -> tuple[str, str]:
+    """The two texts of an image placeholder: the label with the alt text, and the address."""
+    src = src.strip()
+    alt = " ".join(alt.split())[:200] or os.path.basename(src.split("?", 1)[0])[:80]
+    return f"[image not included: {alt or 'no description'}]", src[:300]
+
+
+def placeholder(src: str, alt: str) -> str:
+    """A visible stand-in (HTML) for an image that is not embedded: its alt text and
+    address, as text."""
+    from html import escape
+
+    label, address = placeholder_parts(src, alt)
+    url = f' <span class="image-url">{escape(address)}</span>' if address else ""
+    return (f'<span class="{PLACEHOLDER_CLASS}" role="img" aria-label="{escape(label)}">'
+            f"{escape(label)}{url}</span>")
+
+
+def _image_filter(base: Path | None, missing: list | None):
     from bleach.html5lib_shim import Filter
 
     class ImageFilter(Filter):
-        """Every ``img`` ends with a ``data:`` URL, or as its alt text."""
+        """Every ``img`` ends with a ``data:`` URL, or as a placeholder with its alt text
+        and address."""
 
         def __iter__(self):
             for token in super().__iter__():
@@ -119,9 +155,20 @@ def _image_filter(base: Path | None):
                     src = attrs.get((None, "src"), "")
                     url = embedded_image(src, base)
                     if url is None:
-                        alt = attrs.get((None, "alt"), "") or os.path.basename(src)[:80]
-                        yield {"type": "Characters",
-                               "data": f"[image not included: {alt or 'no address'}]"}
+                        if missing is not None:
+                            missing.append(src)
+                        label, address = placeholder_parts(src, attrs.get((None, "alt"), ""))
+                        yield {"type": "StartTag", "name": "span",
+                               "data": {(None, "class"): PLACEHOLDER_CLASS,
+                                        (None, "role"): "img", (None, "aria-label"): label}}
+                        yield {"type": "Characters", "data": label}
+                        if address:
+                            yield {"type": "Characters", "data": " "}
+                            yield {"type": "StartTag", "name": "span",
+                                   "data": {(None, "class"): "image-url"}}
+                            yield {"type": "Characters", "data": address}
+                            yield {"type": "EndTag", "name": "span"}
+                        yield {"type": "EndTag", "name": "span"}
                         continue
                     attrs[(None, "src")] = url
                 yield token
@@ -145,13 +192,14 @@ def _css():
     return CSSSanitizer(allowed_css_properties=CSS_PROPERTIES)
 
 
-def sanitize(html: str, base: Path | str | None = None) -> str:
+def sanitize(html: str, base: Path | str | None = None, missing: list | None = None) -> str:
     """Clean ``html`` (a fragment) with the allow-list; ``base`` is the notebook's folder,
-    where relative images are looked up."""
+    where relative images are looked up. The address of each image that is not embedded
+    is appended to ``missing`` when given."""
     import bleach
 
     cleaner = bleach.Cleaner(
-        tags=TAGS, attributes=_allowed, protocols=["http", "https", "mailto", "data"],
+        tags=TAGS, attributes=_allowed, protocols=["http", "https", "mailto", "data", "attachment"],
         strip=True, strip_comments=True, css_sanitizer=_css(),
-        filters=[_image_filter(Path(base) if base else None)])
+        filters=[_image_filter(Path(base) if base else None, missing)])
     return cleaner.clean(_drop_with_content(html))

@@ -1,0 +1,150 @@
+"""LaTeX maths rendered offline: MathML for the HTML, SVG for the PDF.
+
+No MathJax, no network, no TeX installation. ``latex2mathml`` turns the TeX into MathML,
+which browsers lay out themselves (MathML Core); WeasyPrint does not lay MathML out, so
+the PDF gets the same MathML drawn as SVG paths by ``ziamath`` (its own STIX Two Math
+font), embedded as an image whose alt text is the TeX source.
+
+The MathML comes from text a notebook wrote, so it is rebuilt through an allow-list of
+MathML elements and attributes before anything uses it: ``latex2mathml`` copies
+``\\text{<b>}`` through unescaped and turns ``\\href``, ``\\style`` and ``\\class`` into
+attributes; none of that survives. What cannot be converted (unknown environments,
+unbalanced braces) yields None, and the caller shows the TeX source instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import logging
+import re
+import xml.etree.ElementTree as ET
+
+log = logging.getLogger(__name__)
+
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+
+ELEMENTS = frozenset("""math mrow mi mn mo ms mtext mspace msub msup msubsup munder mover
+munderover mfrac msqrt mroot mstyle merror mpadded mphantom mtable mtr mtd mlabeledtr
+menclose mmultiscripts mprescripts none semantics annotation mfenced""".split())
+"""MathML elements kept (MathML Core and the few older ones latex2mathml writes)."""
+
+ATTRIBUTES = frozenset("""display displaystyle scriptlevel mathvariant mathsize stretchy fence
+separator lspace rspace minsize maxsize symmetric largeop movablelimits accent accentunder
+linethickness columnalign rowalign columnspacing rowspacing columnlines rowlines frame
+framespacing columnspan rowspan notation width height depth voffset form open close
+separators encoding mathcolor mathbackground""".split())
+"""Attributes kept, when their value is plain (see ``_PLAIN``)."""
+
+_PLAIN = re.compile(r"[\w#.%+\- ]{0,80}\Z")
+MAX_TEX = 4000
+"""Longest TeX source converted; a longer one is shown as source."""
+
+
+TOKENS = frozenset({"mi", "mn", "mo", "ms", "mtext", "annotation"})
+"""Elements whose content is text."""
+
+
+def _clean(element: ET.Element) -> ET.Element:
+    """A copy of ``element`` (an allowed one) with only allowed elements and plain allowed
+    attributes; an element outside the list is replaced by its text."""
+    tag = element.tag.split("}", 1)[-1]
+    out = ET.Element(tag)
+    for name, value in element.attrib.items():
+        name = name.split("}", 1)[-1]
+        if name in ATTRIBUTES and _PLAIN.match(value):
+            out.set(name, value)
+    out.text = element.text
+    for child in element:
+        if child.tag.split("}", 1)[-1] in ELEMENTS:
+            clean = _clean(child)
+        elif tag in TOKENS:  # its text joins the text around it
+            text = "".join(child.itertext()) + (child.tail or "")
+            if len(out):
+                out[-1].tail = (out[-1].tail or "") + text
+            else:
+                out.text = (out.text or "") + text
+            continue
+        else:
+            clean = ET.Element("mtext")
+            clean.text = "".join(child.itertext())
+        clean.tail = child.tail
+        out.append(clean)
+    return out
+
+
+def mathml(tex: str, display: bool = False) -> str | None:
+    """``tex`` (without its ``$`` delimiters) as a ``<math>`` element carrying the TeX as its
+    ``alttext``, or None when it cannot be converted."""
+    core = _mathml(tex.strip(), display)
+    if core is None:
+        return None
+    from html import escape
+
+    return core.replace("<math ", f'<math alttext="{escape(tex.strip())}" ', 1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _mathml(tex: str, display: bool) -> str | None:
+    if not tex or len(tex) > MAX_TEX:
+        return None
+    try:
+        import latex2mathml.converter
+        from defusedxml.ElementTree import fromstring
+
+        raw = latex2mathml.converter.convert(tex, display="block" if display else "inline")
+        parsed = fromstring(raw)
+        if parsed.tag.split("}", 1)[-1] != "math":
+            return None
+        root = _clean(parsed)
+    except Exception as exc:  # any failure of the converter: the source is shown instead
+        log.debug("maths not converted (%s): %s", type(exc).__name__, tex[:80])
+        return None
+    root.set("xmlns", MATHML_NS)
+    root.set("display", "block" if display else "inline")
+    return ET.tostring(root, encoding="unicode")
+
+
+MATH_SIZE = 20.0
+"""ziamath's base size in px; the SVG is scaled by CSS in em, so only precision depends on it."""
+SCALE = 1.12
+"""STIX Two's letters are smaller than DejaVu's at the same size: maths is set this much
+larger than the text around it, so that the two look alike."""
+
+
+@functools.lru_cache(maxsize=1024)
+def svg(tex: str, display: bool = False) -> tuple[str, float, float, float] | None:
+    """``tex`` drawn as SVG: (the SVG, its width, height and depth below the baseline, in
+    em of the surrounding text), or None when it cannot be converted."""
+    markup = _mathml(tex.strip(), display)
+    if markup is None:
+        return None
+    try:
+        import ziamath
+
+        math = ziamath.Math(markup, size=MATH_SIZE)
+        drawing = math.svgxml()
+        bbox = math.node.bbox
+    except Exception as exc:  # a formula ziamath cannot draw is shown as source
+        log.debug("maths not drawn (%s): %s", type(exc).__name__, tex[:80])
+        return None
+    width = float(drawing.get("width", 0)) / MATH_SIZE * SCALE
+    height = float(drawing.get("height", 0)) / MATH_SIZE * SCALE
+    depth = (math.margin - bbox.ymin) / MATH_SIZE * SCALE
+    return ET.tostring(drawing, encoding="unicode"), width, height, depth
+
+
+def svg_img(tex: str, display: bool = False) -> str | None:
+    """An ``<img>`` of ``tex`` drawn as SVG, sized in em and sitting on the text's baseline,
+    with the TeX as its alt text; None when it cannot be drawn."""
+    drawn = svg(tex, display)
+    if drawn is None:
+        return None
+    source, width, height, depth = drawn
+    from html import escape
+
+    data = base64.b64encode(source.encode("utf-8")).decode("ascii")
+    style = (f"width:{width:.3f}em;height:{height:.3f}em;"
+             + ("" if display else f"vertical-align:{-depth:.3f}em"))
+    return (f'<img class="math-svg" src="data:image/svg+xml;base64,{data}" '
+            f'alt="{escape(tex.strip())}" style="{style}">')
