@@ -61,14 +61,13 @@ def run_target(t: Target, staging_root: Path, opts: Options, report_date: str,
                kernel_dir: Path) -> Outcome:
     """Execute and render one target into its own staging folder (a worker's whole job)."""
     from ..pdf import PDFError
-    from .execute import execute, last_line
+    from .execute import execute
     from .render import OutOfTime, deadline, render
 
     start = time.perf_counter()
     ends = time.monotonic() + opts.timeout
     staging = staging_root / t.key.replace("/", "__")
-    nb = execute(t, staging, ends, opts.timeout, kernel_dir)
-    said = last_line(staging / "kernel-stderr.txt")
+    nb, said = execute(t, staging, ends, opts.timeout, kernel_dir)
     try:
         with deadline(ends):
             pages = render(nb, t, staging, opts, report_date)

@@ -17,6 +17,7 @@ target), and a cell's outputs are bounded as they arrive (:data:`MAX_OUTPUT_CHAR
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -196,6 +197,9 @@ class _Run:
         self.deadline, self.connection_file, self.stderr_path = (
             deadline, connection_file, stderr_path)
         self.nb = None
+        self.ran_bytes: int | None = None
+        """How much the kernel had written to its log when the last cell ended: what it
+        says after that is its shutdown, not news."""
 
     def cell_timeout(self, cell) -> int:
         """A cell may run for what is left of the target's time (at least a second)."""
@@ -229,6 +233,14 @@ def _engine():
         """papermill's client, with the notebook's outputs bounded as they arrive."""
 
         total = 0
+        bilateral_run: _Run | None = None
+
+        def papermill_execute_cells(self):
+            super().papermill_execute_cells()
+            run = self.bilateral_run
+            if run is not None:
+                with contextlib.suppress(OSError):
+                    run.ran_bytes = os.path.getsize(run.stderr_path)
 
         def output(self, outs, msg, display_id, cell_index):
             out = super().output(outs, msg, display_id, cell_index)
@@ -261,6 +273,7 @@ def _engine():
                 nb_man, timeout_func=run.cell_timeout, startup_timeout=start_timeout,
                 kernel_name=kernel_name, log=logger, log_output=False,
                 kernel_manager_class=_kernel_manager_class(run.connection_file), **kwargs)
+            client.bilateral_run = run
             with open(run.stderr_path, "ab") as err:
                 # start_kernel's keyword arguments reach the kernel's Popen: what the
                 # kernel process itself writes (not its cells' output, which comes as
@@ -281,13 +294,14 @@ def _register() -> None:
 _SHUTDOWN_ECHO = "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel."
 
 
-def last_line(path: Path) -> str:
+def last_line(path: Path, upto: int | None = None) -> str:
     """The last line of a text file that says something (the kernel's shutdown echo
-    aside), or ''."""
+    aside), or ''; only in its first ``upto`` bytes when given."""
     try:
         with open(path, "rb") as fh:
-            fh.seek(max(0, os.fstat(fh.fileno()).st_size - 4096))
-            lines = fh.read().decode("utf-8", "replace").splitlines()
+            end = os.fstat(fh.fileno()).st_size if upto is None else upto
+            fh.seek(max(0, end - 4096))
+            lines = fh.read(end - max(0, end - 4096)).decode("utf-8", "replace").splitlines()
     except OSError:
         return ""
     said = [ln.strip() for ln in lines if ln.strip() and ln.strip() != _SHUTDOWN_ECHO]
@@ -364,7 +378,7 @@ def execute(t, staging: Path, deadline: float, timeout: int, kernel_dir: Path):
         nbformat.write(nb, out)
     if error is not None:
         raise _numbered(error, nb, t)
-    return nb
+    return nb, (last_line(run.stderr_path, run.ran_bytes) if run.ran_bytes else "")
 
 
 def excerpt_evalue(text: str) -> str:
