@@ -53,9 +53,21 @@ def parser() -> argparse.ArgumentParser:
                    help="notebook names or paths (default: every notebook in notebooks/)")
     b.add_argument("-p", "--parameters", nargs=2, action="append", default=[],
                    metavar=("NAME", "VALUE"), help="set a parameter, as with papermill "
-                   "(repeatable; converted to the type the notebook declares)")
-    b.add_argument("-f", "--parameters-file", action="append", default=[], metavar="FILE",
-                   help="YAML mapping of parameter values (repeatable; -p wins)")
+                   "(repeatable; converted to the type the notebook declares, or that of "
+                   "its default)")
+    b.add_argument("-r", "--parameters-raw", "--parameters_raw", nargs=2, action="append",
+                   default=[], metavar=("NAME", "VALUE"), help="set a text parameter to "
+                   "VALUE as it is, never converted (repeatable)")
+    b.add_argument("-f", "--parameters-file", "--parameters_file", action="append",
+                   default=[], metavar="FILE", help="YAML mapping of parameter values "
+                   "(repeatable)")
+    b.add_argument("-y", "--parameters-yaml", "--parameters_yaml", action="append",
+                   default=[], metavar="YAML", help="YAML mapping of parameter values, "
+                   "e.g. '{msg: hi, n: 3}' (repeatable)")
+    b.add_argument("-b", "--parameters-base64", "--parameters_base64", action="append",
+                   default=[], metavar="BASE64", help="base64 of a YAML mapping of parameter "
+                   "values (repeatable). Later sources win, in papermill's order: "
+                   "--scenario, -b, -f, -y, -p, -r")
     b.add_argument("--scenario", action="append", default=[], metavar="NAME",
                    help="build the parameter set params/NAME.yaml into reports/NAME/ "
                    "(repeatable)")
@@ -217,21 +229,42 @@ def _width() -> int:
 
 def _cmd_params(args) -> int:
     from .engine.options import notebook_names, resolve_notebook
-    from .params import declared, read_notebook
-    from .text import excerpt, shown
+    from .errors import NotebookSourceError
+    from .params import notebook_parameters, read_notebook
+    from .text import shown
 
     names = args.notebooks or notebook_names(args.notebooks_dir)
-    for n in names:
+    listed = []
+    for n in names:  # every notebook read before anything is printed
         name, path = resolve_notebook(n, args.notebooks_dir)
-        ps = declared(read_notebook(path, shown(path)), shown(path))
+        ps, why = notebook_parameters(read_notebook(path, shown(path)), shown(path))
+        if ps is None:
+            raise NotebookSourceError(shown(path), why)
+        listed.append((name, path, ps, why))
+    try:
+        _print_params(listed)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `bilateral params | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_OK
+
+
+def _print_params(listed) -> None:
+    from .text import shown
+
+    for name, path, ps, why in listed:
         print(printable(f"{name} ({shown(path)})"))
+        if why:
+            print(printable(f"  no parameters: it {why}"))
+        elif not ps:
+            print("  no parameters: its parameters cell assigns none")
         for p in ps.values():
             allowed = f"  allowed {p.allowed}" if p.allowed else ""
-            print(printable(f"  {p.name:<22} {p.type:<12} default {excerpt(p.default)}"
-                            f"{allowed}"))
+            type_ = p.shown_type.ljust(12) if len(p.shown_type) < 12 else f"{p.shown_type} "
+            print(printable(f"  {p.name:<22} {type_} default {p.shown_default}{allowed}"))
             if p.help:
                 print(printable(f"  {'':<22} {p.help}"))
-    return EXIT_OK
 
 
 def _cmd_build(args) -> int:
@@ -239,7 +272,9 @@ def _cmd_build(args) -> int:
 
     opts = Options(
         notebooks=args.notebooks, parameters=[tuple(x) for x in args.parameters],
-        parameter_files=args.parameters_file, scenarios=args.scenario,
+        parameter_files=args.parameters_file, parameters_yaml=args.parameters_yaml,
+        parameters_raw=[tuple(x) for x in args.parameters_raw],
+        parameters_base64=args.parameters_base64, scenarios=args.scenario,
         all_scenarios=args.all_scenarios, data_dir=args.data, out_dir=args.out,
         formats=args.formats, timeout=args.timeout, jobs=args.jobs, force=args.force,
         dry_run=args.dry_run, show_code=args.show_code, paper=args.paper,

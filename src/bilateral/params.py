@@ -3,12 +3,26 @@
 The ``parameters`` cell follows papermill's convention, one per line::
 
     name: type = value  # help [constraints]
+    name = value  # help
 
-``type`` is one of ``str``, ``int``, ``float``, ``bool``, ``list[float]``, ``list[int]``,
-``list[str]`` and ``list`` (a list of text, as ``list[str]``). The help comment may end
-with the allowed range in square brackets: comma-separated constraints, each ``> N``,
-``>= N``, ``< N``, ``<= N`` (a number, or each element of a list of numbers) or
-``A..B items`` (a list's length), e.g. ``[> -100, <= 1000, 1..8 items]``.
+A typed parameter's ``type`` is one of ``str``, ``int``, ``float``, ``bool``,
+``list[float]``, ``list[int]``, ``list[str]`` and ``list`` (a list of text, as
+``list[str]``), written as an annotation or as a type comment (``# type: List[str] help``,
+as papermill reads it). Its help comment may end with the allowed range in square
+brackets: comma-separated constraints, each ``> N``, ``>= N``, ``< N``, ``<= N`` (a
+number, or each element of a list of numbers) or ``A..B items`` (a list's length), e.g.
+``[> -100, <= 1000, 1..8 items]``.
+
+An untyped parameter (``name = value``, papermill's most common form) takes the type of
+its default, as papermill's users expect: ``1`` an ``int``, ``2.5`` a ``float``, ``"a"``
+text, ``['a', 'b']`` a list of text, ``{...}`` a mapping; a default of ``None`` (or one
+that is not a literal) accepts any value: text that reads as a boolean, ``None``/``null``
+or a plain decimal becomes one, anything else stays text. Its help is taken whole.
+
+Statements of the cell that are not ``name = value`` assignments (imports, magics) are
+not parameters, as for papermill; a cell that is not valid Python (IPython's ``%magic``
+and ``!shell`` lines are translated first) is refused, where papermill skips the line and
+the kernel then stops at it.
 
 Values from ``-p NAME VALUE`` and from YAML files are text, and every scalar is converted
 from its text by one function, :func:`from_text`, whatever its origin (a ``-p`` value, an
@@ -35,9 +49,20 @@ from .errors import NotebookSourceError, ParameterError
 from .text import excerpt
 
 SCALARS = {"str": str, "int": int, "float": float, "bool": bool}
-LIST_TYPES = {"list", "list[float]", "list[int]", "list[str]"}
-TYPES = set(SCALARS) | LIST_TYPES
+TYPES = set(SCALARS) | {"list", "list[float]", "list[int]", "list[str]"}
+"""The types a notebook may declare."""
+ANY = "any"
+"""An untyped parameter whose default is None or not a literal: it accepts any value."""
+MAPPING = "dict"
+"""An untyped parameter whose default is a mapping: names to values of any kind."""
+LIST_TYPES = (TYPES - set(SCALARS)) | {"list[bool]", "list[any]"}
 NUMERIC = {"int", "float", "list[int]", "list[float]"}
+_PYTHON = {"python", "python3", "ipython", "ipython3"}
+_NONE = {"none", "null", "~"}
+_TYPING_LIST = re.compile(r"(?:typing\.)?List\[\s*(str|int|float)\s*\]\Z")
+_ANY_WRITTEN = {"Any", "typing.Any", "NoneType", "None", "object"}
+"""Written types that say nothing of the value: read as an untyped None default is."""
+_TYPE_COMMENT = re.compile(r"type:\s*(\S*)\s*(.*)\Z", re.S)
 
 # The data loader's rule for numbers (figures._NUMBER): plain decimals, nothing else.
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
@@ -47,8 +72,9 @@ _NOT_FINITE = {"nan", "inf", "infinity", ".nan", ".inf", "snan"}
 _TRUE = {"true", "yes", "on"}
 _FALSE = {"false", "no", "off"}
 _EXPECTED = {"str": "text", "int": "a whole number", "float": "a number",
-             "bool": "true or false"}
+             "bool": "true or false", ANY: "a value"}
 _LIST_EXAMPLE = "expected a list such as [0, 5.2, 10]"
+_MAPPING_EXAMPLE = "expected a mapping such as {a: 1, b: text}"
 
 _SYMBOL = {">": ">", ">=": "≥", "<": "<", "<=": "≤"}
 _BOUND = re.compile(r"(>=|<=|>|<)\s*(\S+)")
@@ -94,6 +120,24 @@ class Parameter:
     lower: Bound | None = None
     upper: Bound | None = None
     items: tuple[int, int] | None = None
+    written: str | None = None
+    """The type as the notebook writes it (annotation or type comment); None when untyped
+    (``type`` is then inferred from the default)."""
+    default_text: str = ""
+    """The default's source, when it is not a literal (its value is then unknown)."""
+
+    @property
+    def typed(self) -> bool:
+        return self.written is not None
+
+    @property
+    def shown_type(self) -> str:
+        """The type as ``bilateral params`` lists it: as written, or inferred and marked."""
+        return self.written if self.typed else f"{self.type} (untyped)"
+
+    @property
+    def shown_default(self) -> str:
+        return self.default_text or excerpt(self.default)
 
     @property
     def bounds(self) -> str:
@@ -146,9 +190,13 @@ def read_notebook(path: Path, shown: str | None = None):
     return nb
 
 
+def _tagged(nb) -> list:
+    return [c for c in nb.cells if "parameters" in (c.get("metadata", {}).get("tags") or [])]
+
+
 def parameters_cell(nb, shown: str):
     """The one code cell tagged ``parameters``."""
-    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    tagged = _tagged(nb)
     if not tagged:
         raise NotebookSourceError(shown, "has no cell tagged 'parameters'")
     if len(tagged) > 1:
@@ -159,12 +207,78 @@ def parameters_cell(nb, shown: str):
     return tagged[0]
 
 
+def language(nb) -> str:
+    """The notebook's language, as papermill finds it: the kernelspec's, else the
+    language_info's; Python when the notebook records neither."""
+    meta = nb.get("metadata") or {}
+    spec, info = meta.get("kernelspec") or {}, meta.get("language_info") or {}
+    return str(spec.get("language") or info.get("name") or "python")
+
+
+def is_project_notebook(nb) -> bool:
+    """A notebook of this project: its metadata has a ``bilateral`` section."""
+    return isinstance((nb.get("metadata") or {}).get("bilateral"), dict)
+
+
+def _other_language(nb) -> str:
+    lang = language(nb)
+    article = "an" if lang[:1].lower() in "aefhilmnorsx" else "a"
+    return (f"is {article} {lang} notebook: bilateral reads parameters cells written in "
+            "Python only")
+
+
+def notebook_parameters(nb, shown: str) -> tuple[dict[str, Parameter] | None, str]:
+    """The parameters a notebook takes, and why it takes none.
+
+    ``(parameters, "")`` for a notebook with a parameters cell; ``({}, why)`` for a
+    notebook from elsewhere without one (it runs as it is, and takes no parameters);
+    ``(None, why)`` when its parameters cell cannot be read (a notebook in another
+    language). A notebook of the project must have its parameters cell.
+    """
+    if not _tagged(nb) and not is_project_notebook(nb):
+        return {}, "has no cell tagged 'parameters'"
+    cell = parameters_cell(nb, shown)
+    if language(nb).lower() not in _PYTHON:
+        return None, _other_language(nb)
+    return _read_cell(cell.source, shown), ""
+
+
 def _comments(source: str) -> dict[int, str]:
+    """Each line's comment without its ``#`` (one, as papermill reads it)."""
     out = {}
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type == tokenize.COMMENT:
-            out[tok.start[0]] = tok.string.lstrip("#").strip()
+            out[tok.start[0]] = tok.string[1:].strip()
     return out
+
+
+def _python(source: str, shown: str) -> str:
+    """The cell as Python: as it is, or with IPython's syntax (``%magic``, ``!shell``)
+    translated as the kernel translates it. A cell that is neither is refused."""
+    try:
+        ast.parse(source)
+        return source
+    except SyntaxError as exc:
+        error: SyntaxError | ValueError = exc
+    except ValueError as exc:  # a NUL character
+        error = exc
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        code = TransformerManager().transform_cell(source)
+        ast.parse(code)
+        return code
+    except Exception:  # noqa: BLE001 - not IPython either: refused below
+        pass
+    if isinstance(error, SyntaxError) and error.lineno:
+        lines = source.splitlines()
+        line = lines[error.lineno - 1].strip() if error.lineno <= len(lines) else ""
+        where = f"line {error.lineno}" + (f", {excerpt(line)}" if line else "")
+        why = f"{where}: {error.msg}"
+    else:
+        why = str(error)
+    raise NotebookSourceError(shown, f"its parameters cell is not valid Python ({why}); "
+                              "the kernel would stop there") from None
 
 
 def parse_range(name: str, type_: str, comment: str, shown: str) -> dict[str, Any]:
@@ -227,44 +341,122 @@ def parse_range(name: str, type_: str, comment: str, shown: str) -> dict[str, An
 
 
 def declared(nb, shown: str) -> dict[str, Parameter]:
-    """Every parameter the notebook declares, in order."""
-    source = parameters_cell(nb, shown).source
+    """Every parameter the notebook's parameters cell declares, in order."""
+    cell = parameters_cell(nb, shown)
+    if language(nb).lower() not in _PYTHON:
+        raise NotebookSourceError(shown, _other_language(nb))
+    return _read_cell(cell.source, shown)
+
+
+def _written_type(annotation: ast.expr) -> str:
+    """An annotation as written, without the quotes of a string annotation."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return annotation.value.strip()
+    return ast.unparse(annotation)
+
+
+def _our_type(written: str) -> str | None:
+    """The type a written one stands for (``List[str]`` is ``list[str]``), or None."""
+    text = written.strip().strip("'\"").strip()
+    m = _TYPING_LIST.match(text)
+    if m:
+        text = f"list[{m.group(1)}]"
+    elif text in ("List", "typing.List"):
+        text = "list"
+    elif text in _ANY_WRITTEN:
+        return ANY
+    return text if text in TYPES else None
+
+
+def _infer(value: Any) -> str:
+    """The type of an untyped parameter, from its default (papermill's way)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float" if math.isfinite(value) else ANY
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, dict):
+        return MAPPING
+    if isinstance(value, list):
+        kinds = {_infer(v) for v in value}
+        for found, type_ in (({"str"}, "list[str]"), ({"int"}, "list[int]"),
+                             ({"float"}, "list[float]"), ({"int", "float"}, "list[float]"),
+                             ({"bool"}, "list[bool]")):
+            if kinds == found:
+                return type_
+        return "list[any]"
+    return ANY  # None, or a literal papermill cannot write (tuple, set, bytes, complex)
+
+
+def _read_cell(source: str, shown: str) -> dict[str, Parameter]:
+    """The parameters of a parameters cell's source: ``name = value`` and
+    ``name: type = value`` assignments, each with the comment ending its last line."""
+    code = _python(source, shown)
     try:
-        tree = ast.parse(source)
-        comments = _comments(source)
-    except (SyntaxError, tokenize.TokenError) as exc:
+        tree = ast.parse(code)
+        comments = _comments(code)
+    except (SyntaxError, ValueError, tokenize.TokenError) as exc:
         raise NotebookSourceError(shown, f"its parameters cell is not valid Python ({exc})"
                                   ) from None
     params: dict[str, Parameter] = {}
     for node in tree.body:
-        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-                and node.value is not None):
-            raise NotebookSourceError(
-                shown, f"parameters cell line {node.lineno}: expected 'name: type = value  # "
-                "help'")
-        name, type_ = node.target.id, ast.unparse(node.annotation)
-        if type_ not in TYPES:
-            raise NotebookSourceError(shown, f"parameter {name!r} has type {type_!r}; use one "
-                                      f"of {', '.join(sorted(TYPES))}")
-        try:
-            default = ast.literal_eval(node.value)
-        except ValueError:
-            raise NotebookSourceError(shown, f"parameter {name!r}: the default is not a "
-                                      "literal") from None
-        p = Parameter(name, type_, default,
-                      **parse_range(name, type_, comments.get(node.lineno, ""), shown))
-        try:
-            check(p, default)
-        except ParameterError as exc:
-            raise NotebookSourceError(shown, f"parameter {name!r}: the default does not fit "
-                                      f"its type ({exc.why})") from None
-        try:
-            check_range(p, default)
-        except ParameterError as exc:
-            raise NotebookSourceError(shown, f"parameter {exc.name!r}: the default does not "
-                                      f"fit its declared range: {exc.why}") from None
-        params[name] = p
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
+                and node.value is not None:
+            name, written = node.target.id, _written_type(node.annotation)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            name, written = node.targets[0].id, None
+        else:
+            continue  # not a parameter (an import, a magic, a call): papermill skips it too
+        comment = comments.get(node.end_lineno or node.lineno, "")
+        typed_comment = _TYPE_COMMENT.match(comment)
+        if typed_comment:  # papermill's type comment: '# type: List[str] the help'
+            comment = typed_comment.group(2).strip()
+            kind = typed_comment.group(1)
+            if written is None and kind and not kind.startswith("ignore"):
+                written = kind
+        if written is None:
+            params[name] = _untyped(name, node.value, comment, code)
+        else:
+            params[name] = _typed(name, written, node.value, comment, shown)
     return params
+
+
+def _untyped(name: str, value: ast.expr, comment: str, code: str) -> Parameter:
+    try:
+        default = ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        text = ast.get_source_segment(code, value) or ast.unparse(value)
+        return Parameter(name, ANY, None, comment, default_text=" ".join(text.split()))
+    return Parameter(name, _infer(default), default, comment)
+
+
+def _typed(name: str, written: str, value: ast.expr, comment: str, shown: str) -> Parameter:
+    type_ = _our_type(written)
+    if type_ is None:
+        raise NotebookSourceError(shown, f"parameter {name!r} has type {written!r}; use one "
+                                  f"of {', '.join(sorted(TYPES))}, or Any")
+    try:
+        default = ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        raise NotebookSourceError(shown, f"parameter {name!r}: the default is not a "
+                                  "literal") from None
+    p = Parameter(name, type_, default, written=written,
+                  **parse_range(name, type_, comment, shown))
+    try:
+        check(p, default)
+    except ParameterError as exc:
+        raise NotebookSourceError(shown, f"parameter {name!r}: the default does not fit "
+                                  f"its type ({exc.why})") from None
+    try:
+        check_range(p, default)
+    except ParameterError as exc:
+        raise NotebookSourceError(shown, f"parameter {exc.name!r}: the default does not "
+                                  f"fit its declared range: {exc.why}") from None
+    return p
 
 
 def _elem_type(type_: str) -> str | None:
@@ -297,6 +489,8 @@ def _check_scalar(name: str, type_: str, value: Any, notebook: str | None) -> An
 
 def check(p: Parameter, value: Any, notebook: str | None = None) -> Any:
     """Check that an already-typed value (a notebook's default) fits the declared type."""
+    if p.type == ANY:
+        return value
     if p.type in LIST_TYPES:
         if not isinstance(value, list):
             raise ParameterError(p.name, f"expected a list ({p.type}), got {excerpt(value)}",
@@ -361,6 +555,11 @@ def from_text(name: str, type_: str, text: Any, notebook: str | None = None) -> 
       meaning depends on who reads it.
 
     Space around a number or a boolean is ignored (and left out of messages).
+    * ``any`` (an untyped parameter whose default is None): a boolean word is a boolean,
+      ``None``/``null``/``~`` is None, a plain decimal is a number (an ``int`` when whole);
+      text that papermill or YAML reads as a number but this rule does not (``0x10``,
+      ``1_000``, ``nan``) is refused; anything else is the text as it is.
+
     """
     expected = _EXPECTED[type_]
     if not isinstance(text, str):
@@ -368,6 +567,8 @@ def from_text(name: str, type_: str, text: Any, notebook: str | None = None) -> 
     if type_ == "str":
         return text
     word = text.strip()
+    if type_ == ANY:
+        return _any_from_text(name, text, word, notebook)
     if type_ == "bool":
         low = word.lower()
         if low in _TRUE:
@@ -400,6 +601,41 @@ def from_text(name: str, type_: str, text: Any, notebook: str | None = None) -> 
     if not math.isfinite(value):
         raise ParameterError(name, f"expected a finite number, got {excerpt(word)}", notebook)
     return value
+
+
+def _any_from_text(name: str, text: str, word: str, notebook: str | None) -> Any:
+    low = word.lower()
+    if low in _TRUE or low in _FALSE:
+        return from_text(name, "bool", word, notebook)
+    if low in _NONE:
+        return None
+    if _NUMBER.fullmatch(word):
+        return from_text(name, "int" if _WHOLE.fullmatch(word) else "float", word, notebook)
+    if _read_as_number(word):
+        if low.lstrip("+-") in _NOT_FINITE:
+            fix = "give it as text with -r NAME VALUE"
+        else:
+            hint = _number_hint(word)
+            fix = ("write it without separators" if "separators" in hint else
+                   "write it in decimal" if "decimal" in hint else "write a plain decimal")
+            fix += ", or give it as text with -r NAME VALUE"
+        raise ParameterError(name, f"{excerpt(word)} is ambiguous: papermill or YAML read it "
+                             f"as a number, this rule does not; {fix}", notebook)
+    return text
+
+
+def _read_as_number(word: str) -> bool:
+    """Whether papermill's ``-p`` (Python's ``float``) or YAML 1.1 (its ``-y`` and ``-f``)
+    reads ``word`` as a number."""
+    import yaml
+
+    try:
+        float(word)
+        return True
+    except ValueError:
+        pass
+    tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, word, (True, False))
+    return tag.endswith((":int", ":float"))
 
 
 class _YAMLRefused(Exception):  # noqa: N818 - a reason, caught here
@@ -458,21 +694,77 @@ def _as_list(name: str, value: Any, notebook: str | None) -> list:
     return parsed
 
 
-def convert(p: Parameter, value: Any, notebook: str | None = None) -> Any:
-    """Convert a value from outside to the declared type of ``p`` and check its range.
+def _as_mapping(name: str, value: Any, notebook: str | None) -> dict:
+    """A mapping from a file, or from text written as a YAML flow mapping ``{a: 1}``."""
+    import yaml
 
-    ``value`` is text (``-p``, or a file's scalar) or, from a file, a list of text.
-    A list parameter's text is read as a flow sequence ``[a, b, c]``; every scalar goes
-    through :func:`from_text`.
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str):
+        raise ParameterError(name, f"{_MAPPING_EXAMPLE}, got {_what(value)}", notebook)
+    text = value.strip()
+    parsed = None
+    if text.startswith("{") and text.endswith("}"):
+        try:
+            parsed = yaml.load(text, Loader=_text_loader())  # scalars stay text
+        except (yaml.YAMLError, _YAMLRefused, RecursionError):
+            parsed = None
+    if not isinstance(parsed, dict):
+        raise ParameterError(name, f"{_MAPPING_EXAMPLE}, got {excerpt(value)}", notebook)
+    return parsed
+
+
+def _convert(name: str, type_: str, value: Any, notebook: str | None) -> Any:
+    if type_ == ANY:
+        # From a file: a YAML null, a list or a mapping, each element by the same rule.
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return [_convert(f"{name}[{i}]", ANY, v, notebook) for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            return {_key(name, k, notebook): _convert(f"{name}[{k!r}]", ANY, v, notebook)
+                    for k, v in value.items()}
+        return from_text(name, ANY, value, notebook)
+    if type_ == MAPPING:
+        return {_key(name, k, notebook): _convert(f"{name}[{k!r}]", ANY, v, notebook)
+                for k, v in _as_mapping(name, value, notebook).items()}
+    if type_ in LIST_TYPES:
+        elem = _elem_type(type_)
+        return [_convert(f"{name}[{i}]", elem, v, notebook)
+                for i, v in enumerate(_as_list(name, value, notebook))]
+    return from_text(name, type_, value, notebook)
+
+
+def _key(name: str, key: Any, notebook: str | None) -> str:
+    if not isinstance(key, str):
+        raise ParameterError(name, f"a mapping's key must be text, got {_what(key)}",
+                             notebook)
+    return key
+
+
+def convert(p: Parameter, value: Any, notebook: str | None = None) -> Any:
+    """Convert a value from outside to the type of ``p`` and check its declared range.
+
+    ``value`` is text (``-p``, or a file's scalar) or, from a file, a list or a mapping of
+    text. A list parameter's text is read as a flow sequence ``[a, b, c]``, a mapping's as
+    a flow mapping ``{a: 1}``; every scalar goes through :func:`from_text`.
     """
-    if p.type in LIST_TYPES:
-        elem = _elem_type(p.type)
-        out: Any = [from_text(f"{p.name}[{i}]", elem, v, notebook)
-                    for i, v in enumerate(_as_list(p.name, value, notebook))]
-    else:
-        out = from_text(p.name, p.type, value, notebook)
+    out = _convert(p.name, p.type, value, notebook)
     check_range(p, out, notebook)
     return out
+
+
+def convert_raw(p: Parameter, text: str, notebook: str | None = None) -> str:
+    """A ``-r NAME VALUE`` value: the text as it is, never converted (papermill's
+    ``--parameters_raw``), for a parameter that takes text."""
+    value = from_text(p.name, "str", text, notebook)
+    if p.type not in ("str", ANY):
+        kind = p.written if p.typed else f"{p.type} (from its default {p.shown_default})"
+        raise ParameterError(p.name, f"-r gives the text {excerpt(text)} as it is, but the "
+                             f"parameter is {kind}; give it with -p to have it converted",
+                             notebook)
+    check_range(p, value, notebook)
+    return value
 
 
 def load_file(path: str | Path) -> dict[str, Any]:
@@ -481,8 +773,6 @@ def load_file(path: str | Path) -> dict[str, Any]:
     Scalars are not interpreted here (no YAML 1.1 booleans, octal or hexadecimal): each
     is converted later by the declared type, with the same rule as ``-p`` values.
     """
-    import yaml
-
     shown = str(path)
     try:
         text = files.read_regular(path, MAX_PARAMETER_FILE).decode("utf-8")
@@ -491,6 +781,63 @@ def load_file(path: str | Path) -> dict[str, Any]:
                              is_file=True) from None
     except UnicodeDecodeError:
         raise ParameterError(shown, "is not UTF-8 text", is_file=True) from None
+    return load_text(text, shown)
+
+
+def option_name(option: str, text: str) -> str:
+    """How a ``-y`` or ``-b`` value is named in messages: ``-y '{msg: hi}'``."""
+    return f"{option} {excerpt(text)}"
+
+
+def load_yaml_option(text: str) -> dict[str, Any]:
+    """A ``-y`` value: a YAML mapping given on the command line, read as a file is."""
+    shown = option_name("-y", text)
+    if _has_surrogates(text):
+        raise ParameterError(shown, "is not UTF-8 text", is_file=True)
+    if len(text.encode("utf-8")) > MAX_PARAMETER_FILE:
+        raise ParameterError(shown, f"is larger than {MAX_PARAMETER_FILE // 1024} KB",
+                             is_file=True)
+    return load_text(text, shown)
+
+
+def load_base64_option(text: str) -> dict[str, Any]:
+    """A ``-b`` value: base64 of a YAML mapping (line breaks allowed), read as a file is."""
+    import base64
+    import binascii
+
+    shown = option_name("-b", text)
+    if _has_surrogates(text) or not text.isascii():
+        raise ParameterError(shown, "is not base64 (letters, digits, '+', '/' and '=')",
+                             is_file=True)
+    packed = "".join(text.split())
+    if len(packed) > 2 * MAX_PARAMETER_FILE:
+        raise ParameterError(shown, f"is larger than {MAX_PARAMETER_FILE // 1024} KB",
+                             is_file=True)
+    try:
+        data = base64.b64decode(packed, validate=True)
+    except (binascii.Error, ValueError):
+        raise ParameterError(shown, "is not base64 (letters, digits, '+', '/' and '=', "
+                             "padded to a multiple of 4)", is_file=True) from None
+    if len(data) > MAX_PARAMETER_FILE:
+        raise ParameterError(shown, f"is larger than {MAX_PARAMETER_FILE // 1024} KB",
+                             is_file=True)
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ParameterError(shown, "decodes to bytes that are not UTF-8 text",
+                             is_file=True) from None
+    return load_text(decoded, shown)
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def load_text(text: str, shown: str) -> dict[str, Any]:
+    """A YAML mapping of parameter names to values, kept as text (see :func:`load_file`);
+    ``shown`` names where it came from in messages."""
+    import yaml
+
     try:
         data = yaml.load(text, Loader=_text_loader())  # scalars stay text
     except _YAMLRefused as exc:
@@ -517,11 +864,15 @@ def load_file(path: str | Path) -> dict[str, Any]:
 
 
 def resolve(notebooks: dict[str, dict[str, Parameter]], cli: list[tuple[str, str]],
-            mappings: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-    """Validated overrides per notebook, from files (in order) and then ``-p`` pairs.
+            mappings: list[tuple[str, dict[str, Any]]], raw: list[tuple[str, str]] = (),
+            without: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """Validated overrides per notebook: mappings (in order), then ``-p``, then ``-r``.
 
-    A name no selected notebook declares is refused; a name some notebooks declare
-    applies to those. Every value is converted with :func:`convert`.
+    Later sources win, in papermill's order: a scenario's file, ``-b``, ``-f`` and ``-y``
+    (the caller gives them in that order as ``mappings``), then ``-p``, then ``-r``. A name
+    no selected notebook declares is refused; a name some notebooks declare applies to
+    those. Every value is converted with :func:`convert` (``-r`` values with
+    :func:`convert_raw`).
 
     Parameters
     ----------
@@ -529,23 +880,41 @@ def resolve(notebooks: dict[str, dict[str, Parameter]], cli: list[tuple[str, str
         Notebook name → its declared parameters.
     cli : list of (name, text)
         The ``-p NAME VALUE`` pairs, as typed.
-    mappings : list of (file, mapping)
-        Parameter files, already read with :func:`load_file` (values as text).
+    mappings : list of (source, mapping)
+        Parameter files, ``-b`` and ``-y`` values, already read with :func:`load_file`
+        or :func:`load_text` (values as text).
+    raw : list of (name, text)
+        The ``-r NAME VALUE`` pairs: text, never converted.
+    without : dict, optional
+        Notebook name → why it takes no parameters (no parameters cell): named when a
+        parameter is unknown.
     """
     out: dict[str, dict[str, Any]] = {nb: {} for nb in notebooks}
     known = sorted({n for ps in notebooks.values() for n in ps})
-    for file, mapping in mappings:
+
+    def unknown(name: str, where: str) -> ParameterError:
+        why = f"unknown parameter{where}"
+        if known:
+            why += f" (known: {', '.join(known)})"
+        for nb, reason in (without or {}).items():
+            why += f"{'; ' if known else ': '}{nb} takes no parameters: it {reason}"
+            break
+        if not known and not without:
+            why += ": the notebooks take no parameters"
+        return ParameterError(name, why)
+
+    for source, mapping in mappings:
         for name, value in mapping.items():
             if name not in known:
-                raise ParameterError(name, f"unknown parameter in {file} (known: "
-                                     f"{', '.join(known)})")
+                raise unknown(name, f" in {source}")
             for nb, ps in notebooks.items():
                 if name in ps:
                     out[nb][name] = convert(ps[name], value, nb)
-    for name, text in cli:
-        if name not in known:
-            raise ParameterError(name, f"unknown parameter (known: {', '.join(known)})")
-        for nb, ps in notebooks.items():
-            if name in ps:
-                out[nb][name] = convert(ps[name], text, nb)
+    for pairs, conv in ((cli, convert), (raw, convert_raw)):
+        for name, text in pairs:
+            if name not in known:
+                raise unknown(name, "")
+            for nb, ps in notebooks.items():
+                if name in ps:
+                    out[nb][name] = conv(ps[name], text, nb)
     return out

@@ -356,7 +356,7 @@ def execute(t, staging: Path, deadline: float, timeout: int, kernel_dir: Path):
     try:
         nb = pm.execute_notebook(
             str(t.run_source), None, parameters=t.run_parameters,
-            cwd=os.path.abspath(t.source.parent), kernel_name="python3", progress_bar=False,
+            cwd=os.path.abspath(t.source.parent), kernel_name=t.kernel, progress_bar=False,
             log_output=False, report_mode=False, engine_name=ENGINE, bilateral_run=run)
     except pm.PapermillExecutionError as exc:
         error = NotebookError(t.key, exc.cell_index, exc.ename, excerpt_evalue(exc.evalue))

@@ -31,6 +31,12 @@ class Options:
     notebooks: list[str] = field(default_factory=list)
     parameters: list[tuple[str, str]] = field(default_factory=list)
     parameter_files: list[str] = field(default_factory=list)
+    parameters_yaml: list[str] = field(default_factory=list)
+    """``-y`` values: YAML mappings (papermill's ``--parameters_yaml``)."""
+    parameters_raw: list[tuple[str, str]] = field(default_factory=list)
+    """``-r NAME VALUE`` pairs: text, never converted (papermill's ``--parameters_raw``)."""
+    parameters_base64: list[str] = field(default_factory=list)
+    """``-b`` values: base64 of YAML mappings (papermill's ``--parameters_base64``)."""
     scenarios: list[str] = field(default_factory=list)
     all_scenarios: bool = False
     data_dir: Path = paths.DATA

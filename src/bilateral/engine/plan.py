@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import figures, files, paths, sense
 from ..errors import AnalysisInputError, DataError, NotebookSourceError, ParameterError, UsageError
-from ..params import declared, load_file, read_notebook, resolve
+from ..params import (
+    load_base64_option,
+    load_file,
+    load_yaml_option,
+    notebook_parameters,
+    option_name,
+    read_notebook,
+    resolve,
+)
 from ..review import results
 from ..review.diff import RESULTS_SUFFIX
 from ..text import excerpt, path_text, printable, recorded, shown
@@ -52,6 +61,8 @@ class Target:
     notebooks: computed here, in the parent, by the functions behind every sentence."""
     evidence_source: bytes = b""
     """The notebook as read and hashed: embedded in the PDF beside the data."""
+    kernel: str = "python3"
+    """The kernelspec the notebook names, checked to be installed."""
 
     @property
     def key(self) -> str:
@@ -115,6 +126,42 @@ def _notebooks(opts: opt.Options, ws: Workspace):
     return found
 
 
+_KERNEL_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}\Z")
+_NATIVE_KERNELS = ("python3", "python")
+"""ipykernel's own kernel (``python`` is jupyter_client's alias of it), installed with
+bilateral: no lookup needed."""
+
+
+def kernel(nb, where: str) -> str:
+    """The kernelspec the notebook names, refused when it names none or one that is not
+    installed (as papermill would fail, but before anything runs)."""
+    spec = nb.metadata.get("kernelspec") or {}
+    name = spec.get("name") if isinstance(spec, dict) else None
+    if not isinstance(name, str) or not name:
+        raise NotebookSourceError(where, "names no kernel (its metadata has no kernelspec); "
+                                  "open it in JupyterLab, choose a kernel and save it")
+    if name in _NATIVE_KERNELS:
+        return name
+    display = spec.get("display_name")
+    named = f"the kernelspec {excerpt(name)}" + (
+        f" ({printable(str(display), 80)})" if display and display != name else "")
+    if not _KERNEL_NAME.match(name):
+        raise NotebookSourceError(where, f"names {named}, which is not a kernel name")
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    manager = KernelSpecManager()
+    try:
+        manager.get_kernel_spec(name)
+    except NoSuchKernel:
+        installed = sorted(set(manager.find_kernel_specs()) | {"python3"})
+        raise NotebookSourceError(where, f"needs {named}, which is not installed here "
+                                  f"(installed: {', '.join(installed)})") from None
+    except Exception as exc:  # noqa: BLE001 - a kernel.json that cannot be read
+        raise NotebookSourceError(where, f"needs {named}, which cannot be read "
+                                  f"({excerpt(str(exc))})") from None
+    return name
+
+
 def _data(opts: opt.Options, ws: Workspace) -> tuple[figures.Dataset, Path, str]:
     """Copy, validate and fingerprint the data folder; return the dataset (its ``folder``
     the user's), the private copy, and the user's folder as text for the notebooks."""
@@ -159,7 +206,7 @@ def _sense(check: str | None, dataset, values: dict, name: str, data_shown: str)
 def plan(opts: opt.Options, ws: Workspace) -> Plan:
     """Validate everything and list the targets; reads inputs, writes only into ``ws``."""
     opt.check(opts)
-    _check_cli_text(opts.parameters)
+    _check_cli_text(opts.parameters + opts.parameters_raw)
     notebooks = _notebooks(opts, ws)
     scenarios = opt.scenario_list(opts, list(notebooks))
     inputs = [("data folder", Path(opts.data_dir)), ("notebooks folder", opts.notebooks_dir),
@@ -168,9 +215,24 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
     inputs += [("parameter file", Path(f)) for f in opts.parameter_files]
     out = opt.check_output(Path(opts.out_dir), inputs)
 
-    declared_params = {n: declared(nb, shown(path)) for n, (path, _, _, nb, _) in
-                       notebooks.items()}
-    user_files = [(f, load_file(f)) for f in opts.parameter_files]
+    declared_params, without = {}, {}
+    for n, (path, _, _, nb, _) in notebooks.items():
+        ps, why = notebook_parameters(nb, shown(path))
+        if ps is None and (opts.parameters or opts.parameters_raw or opts.parameter_files
+                           or opts.parameters_yaml or opts.parameters_base64
+                           or scenarios != [None]):
+            raise NotebookSourceError(shown(path), f"{why}, so it cannot take parameters; "
+                                      "build it without -p, -r, -f, -y, -b or --scenario")
+        declared_params[n] = ps or {}
+        if why:
+            without[shown(path)] = why
+    kernels = {n: kernel(nb, shown(path)) for n, (path, _, _, nb, _) in notebooks.items()}
+    # papermill's order: -b, then -f, then -y (then -p, then -r); a scenario's file first.
+    user_files = ([(option_name("-b", b), load_base64_option(b))
+                   for b in opts.parameters_base64]
+                  + [(f, load_file(f)) for f in opts.parameter_files]
+                  + [(option_name("-y", y), load_yaml_option(y))
+                     for y in opts.parameters_yaml])
     dataset, data_copy, data_text = _data(opts, ws)
     data_shown = shown(dataset.folder)
     code_digest = tree_digest(paths.PACKAGE, ("*.py", "*.j2", "*.css", "*.json"))
@@ -182,7 +244,8 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
         if scenario:
             sf = Path(opts.params_dir) / f"{scenario}.yaml"
             mappings.insert(0, (shown(sf), load_file(sf)))
-        overrides = resolve(declared_params, opts.parameters, mappings)
+        overrides = resolve(declared_params, opts.parameters, mappings,
+                            raw=opts.parameters_raw, without=without)
         if any("data_dir" in o for o in overrides.values()):
             raise UsageError("set the data folder with --data DIR, not as the parameter "
                              "data_dir: --data is validated before the build and hashed")
@@ -201,7 +264,8 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
             t = Target(name, path, scenario, params, out / scenario if scenario else out,
                        tuple(opts.formats), run_source=copy, run_parameters=run_params,
                        trusted=trusted, index=len(targets) + 1,
-                       title=str(nb.metadata.get("title", name)), evidence_source=data)
+                       title=str(nb.metadata.get("title", name)), evidence_source=data,
+                       kernel=kernels[name])
             if trusted and checks in results.VALUES:
                 t.results = results.dumps(results.record(
                     checks, dataset, {**defaults, **params}, report=name, scenario=scenario,
