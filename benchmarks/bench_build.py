@@ -10,7 +10,10 @@ Measures, in one run:
 (a') the same with pandas imported in every kernel at its start (an IPython startup file),
     beside (a): what the reports would cost if the notebooks used the DataFrames;
 (c) a no-op rebuild (``bilateral build --out TMP`` right after (a));
-(d) ``bilateral build --force --all-scenarios`` with ``--jobs 1`` against ``--jobs 2``.
+(d) ``bilateral build --force --all-scenarios`` with ``--jobs 1`` against ``--jobs 2``;
+(e) the exporters alone on (b)'s executed notebooks, one process per notebook and format
+    as typed: ``jupyter nbconvert --to bilateral_html`` and ``--to bilateral_pdf`` beside
+    (b)'s ``--to html`` and ``--to webpdf`` of the same notebooks.
 
 Wall time is ``time.perf_counter`` around each command; peak memory is the peak RSS
 of the largest single process in the command's tree (GNU ``/usr/bin/time -f %M``,
@@ -57,6 +60,7 @@ GNU_TIME = Path("/usr/bin/time")
 TARGET_RATIO = 0.30  # (a)/(b) wall time, at most (tagged PDFs with their evidence)
 TARGET_NOOP = 0.5  # (c) seconds, under
 TARGET_SPEEDUP = 1.6  # (d) jobs1/jobs2, at least
+TARGET_PDF_EXPORTER = 1.0  # (e) bilateral_pdf / webpdf wall time, under ("faster than webpdf")
 COMMAND_TIMEOUT = 1800  # seconds; a command that runs longer counts as failed
 
 # Scenarios written to a temporary params folder when params/ holds fewer than two.
@@ -403,7 +407,7 @@ class Bench:
         if not self.notebooks:
             raise SystemExit(f"bench: no notebooks in {NOTEBOOKS}")
         self.runs: dict[str, list[dict]] = {k: [] for k in ("a", "a_pandas", "b", "c", "d1",
-                                                            "d2", "index")}
+                                                            "d2", "index", "e")}
         self.notes: list[str] = []
 
     # (a) and (c) ------------------------------------------------------------------------
@@ -498,6 +502,31 @@ class Bench:
                                "notebooks": per_notebook})
         say(f"(b) papermill + nbconvert chain: {total:.2f} s")
 
+    # (e) --------------------------------------------------------------------------------
+
+    def run_e(self) -> None:
+        """bilateral_html and bilateral_pdf through ``jupyter nbconvert`` on the notebooks
+        (b) executed, copied aside so that (b)'s outputs stay as they are."""
+        src, out = self.tmp / "b", self.tmp / "e"
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir()
+        steps = {"bilateral_html": 0.0, "bilateral_pdf": 0.0}
+        peak, total = None, 0.0
+        for nb in self.notebooks:
+            shutil.copyfile(src / f"{nb}.ipynb", out / f"{nb}.ipynb")
+            for fmt in steps:
+                r = self.runner.run([self.jupyter, "nbconvert", "--to", fmt,
+                                     str(out / f"{nb}.ipynb")])
+                steps[fmt] += r.seconds
+                total += r.seconds
+                if r.rss_kib is not None:
+                    peak = max(peak or 0, r.rss_kib)
+            for ext in ("html", "pdf"):
+                if not (out / f"{nb}.{ext}").exists():
+                    raise CommandFailedError(["(e)", nb], f"{nb}.{ext} was not written")
+        self.runs["e"].append({"seconds": total, "rss_kib": peak, "steps": steps})
+        say(f"(e) nbconvert --to bilateral_html + bilateral_pdf: {total:.2f} s")
+
     # (d) --------------------------------------------------------------------------------
 
     def run_d(self, jobs: int) -> None:
@@ -535,8 +564,10 @@ class Bench:
                 self.run_index()
                 self.run_a_pandas()
                 self.run_b()
+                self.run_e()
             else:
                 self.run_b()
+                self.run_e()
                 self.run_a_pandas()
                 self.run_a()
                 self.run_c()
@@ -546,7 +577,8 @@ class Bench:
         self.noise = self.contention.result()
         exts = ("ipynb", "html", "pdf")
         self.sizes = {"a": sizes(self.tmp / "a", self.notebooks, exts),
-                      "b": sizes(self.tmp / "b", self.notebooks, exts)}
+                      "b": sizes(self.tmp / "b", self.notebooks, exts),
+                      "e": sizes(self.tmp / "e", self.notebooks, ("html", "pdf"))}
 
     # results ------------------------------------------------------------------------------
 
@@ -554,8 +586,8 @@ class Bench:
         values = [r[what] for r in self.runs[key] if r.get(what) is not None]
         return statistics.median(values) if values else None
 
-    def step_median(self, step: str) -> float | None:
-        values = [r["steps"][step] for r in self.runs["b"] if step in r["steps"]]
+    def step_median(self, step: str, key: str = "b") -> float | None:
+        values = [r["steps"][step] for r in self.runs[key] if step in r["steps"]]
         return statistics.median(values) if values else None
 
     def results(self) -> dict:
@@ -564,6 +596,10 @@ class Bench:
         ratio = a / b if a and b else None
         speedup = d1 / d2 if d1 and d2 else None
         rss_a, rss_b = self.median("a", "rss_kib"), self.median("b", "rss_kib")
+        e_html, e_pdf = (self.step_median("bilateral_html", "e"),
+                         self.step_median("bilateral_pdf", "e"))
+        b_html, b_pdf = self.step_median("html"), self.step_median("pdf")
+        pdf_ratio = e_pdf / b_pdf if e_pdf and b_pdf and self.pdf_route == "webpdf" else None
         targets = [
             {"name": "(a)/(b) wall time", "value": ratio, "target": f"<= {TARGET_RATIO:.2f}",
              "met": ratio is not None and ratio <= TARGET_RATIO},
@@ -572,6 +608,9 @@ class Bench:
             {"name": "(d) speed-up jobs 1 / jobs 2", "value": speedup,
              "target": f">= {TARGET_SPEEDUP:.2f}x",
              "met": speedup is not None and speedup >= TARGET_SPEEDUP},
+            {"name": "(e) bilateral_pdf / webpdf", "value": pdf_ratio,
+             "target": f"< {TARGET_PDF_EXPORTER:.2f}",
+             "met": pdf_ratio is not None and pdf_ratio < TARGET_PDF_EXPORTER},
         ]
         return {
             "config": {
@@ -594,9 +633,15 @@ class Bench:
                 "a_rss_mib": rss_a / 1024 if rss_a else None,
                 "b_rss_mib": rss_b / 1024 if rss_b else None,
                 "c_rss_mib": (self.median("c", "rss_kib") or 0) / 1024 or None,
+                "e_step_seconds": {"bilateral_html": e_html, "bilateral_pdf": e_pdf},
+                "e_rss_mib": (self.median("e", "rss_kib") or 0) / 1024 or None,
             },
             "ratios": {"a_over_b": ratio, "c_seconds": c, "d_speedup": speedup,
-                       "rss_a_over_b": rss_a / rss_b if rss_a and rss_b else None},
+                       "rss_a_over_b": rss_a / rss_b if rss_a and rss_b else None,
+                       "bilateral_html_over_html": e_html / b_html if e_html and b_html
+                       else None,
+                       "bilateral_pdf_over_stock_pdf": e_pdf / b_pdf if e_pdf and b_pdf
+                       else None},
             "output_bytes": self.sizes,
             "targets": targets,
             "notes": self.notes,
@@ -671,18 +716,33 @@ def report(bench: Bench, res: dict) -> str:
     n_targets = n_nb * len(cfg["scenarios"])
     row(f"(d) --force --all-scenarios --jobs 1 ({n_targets} targets)", "d1")
     row(f"    --force --all-scenarios --jobs 2 ({n_targets} targets)", "d2")
+    if bench.runs["e"]:
+        row(f"(e) nbconvert --to bilateral_html, bilateral_pdf ({2 * n_nb} processes)", "e")
+        for fmt, stock, label in (("bilateral_html", "html", "nbconvert --to html"),
+                                  ("bilateral_pdf", "pdf", pdf_label)):
+            row(f"      --to {fmt} (sum over notebooks)", None,
+                [r["steps"][fmt] for r in bench.runs["e"]])
+            if stock in med["b_step_seconds"]:
+                row(f"      against {label} of (b)", None,
+                    [r["steps"][stock] for r in bench.runs["b"]])
     w("")
-    for side in ("a", "b"):
+    for side in ("a", "b", "e"):
+        if side not in res["output_bytes"]:
+            continue
         w(f"output ({side})  " + ", ".join(f"{k} {v / 1024:.0f} KiB" for k, v in
                                          res["output_bytes"][side].items()))
     if ratios["rss_a_over_b"] is not None:
         w(f"peak RSS (a)/(b) {ratios['rss_a_over_b']:.2f} (no target)")
+    if ratios["bilateral_html_over_html"] is not None:
+        w(f"(e) bilateral_html / nbconvert html {ratios['bilateral_html_over_html']:.2f} "
+          "(no target)")
     w("")
     w(f"{'target':<34} {'value':>10} {'wanted':>10}  verdict")
     w("-" * 66)
     shown = {"(a)/(b) wall time": lambda x: f"{x:.3f}",
              "(c) no-op rebuild, seconds": lambda x: f"{x:.2f} s",
-             "(d) speed-up jobs 1 / jobs 2": lambda x: f"{x:.2f}x"}
+             "(d) speed-up jobs 1 / jobs 2": lambda x: f"{x:.2f}x",
+             "(e) bilateral_pdf / webpdf": lambda x: f"{x:.3f}"}
     for t in res["targets"]:
         value = "n/a" if t["value"] is None else shown[t["name"]](t["value"])
         w(f"{t['name']:<34} {value:>10} {t['target']:>10}  {'met' if t['met'] else 'NOT met'}")
@@ -700,7 +760,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="bench_build.py",
         description="Time `bilateral build` against the plain papermill + nbconvert chain "
-        "(a, b), a no-op rebuild (c) and --jobs 1 against --jobs 2 on all scenarios (d). "
+        "(a, b), a no-op rebuild (c), --jobs 1 against --jobs 2 on all scenarios (d) and the "
+        "bilateral_html/bilateral_pdf exporters against --to html/webpdf (e). "
         "Builds into a temporary folder; never touches reports/.",
         epilog="Exit status 0 whether or not the targets are met; 1 if a command failed.")
     p.add_argument("--repeat", type=int, default=3, metavar="N",

@@ -103,7 +103,7 @@ CELLS = [
              "'IntSlider(value=5, description=\"threshold\", max=10)'}, raw=True)"),
     ("code", "secret_setup = 'a cell the reader never sees'", ["remove-cell"]),
     ("code", "print('this code is folded away; its output is shown')", ["hide-input"]),
-    ("code", "print('noise the author removed')", ["remove-output"]),
+    ("code", "print('noise', 'removed', sep='_')", ["remove-output"]),
     ("raw-html", "<p><b>Raw HTML cell</b>: shown in HTML and PDF.</p>"),
     ("raw", "A raw cell without a format, shown as text."),
     ("raw-latex", "\\textbf{Raw LaTeX} is for the LaTeX exporter only."),
