@@ -66,7 +66,9 @@ def cell_number(cells: list, index: int | None, source=None) -> int | None:
     Found by cell id: papermill keeps the source's ids, and its injected-parameters cell
     is not in the source. When the id is not found once in ``source`` (a notebook older
     than nbformat 4.5 has no ids, and papermill makes up new ones), by position, with
-    the injected cell skipped. None when unknown, or when the injected cell itself failed.
+    the injected cell skipped, and the error cells of an earlier papermill run that the
+    source still holds (papermill removes them before it runs) counted where they are.
+    None when unknown, or when the injected cell itself failed.
     """
     if index is None or not 0 <= index < len(cells):
         return None
@@ -76,7 +78,12 @@ def cell_number(cells: list, index: int | None, source=None) -> int | None:
     ids = [c.get("id") for c in source.cells] if source is not None else []
     if cell.get("id") and ids.count(cell.get("id")) == 1:
         return ids.index(cell.get("id")) + 1
-    return index + 1 - sum(1 for c in cells[:index] if INJECTED_TAG in tags(c))
+    position = index - sum(1 for c in cells[:index] if INJECTED_TAG in tags(c))
+    if source is not None:
+        ran = [i for i, c in enumerate(source.cells) if ERROR_CELL_TAG not in tags(c)]
+        if position < len(ran):
+            return ran[position] + 1
+    return position + 1
 
 
 def running_index(cells: list) -> int | None:
