@@ -124,6 +124,16 @@ def test_statements_that_are_not_assignments_are_not_parameters():
     assert list(ps) == ["msg"] and ps["msg"].help == "the message"
 
 
+def test_assignments_papermills_listing_skips_are_parameters():
+    """papermill's reader skips a line with two '=' and cuts a value at its first '#'."""
+    ps = declared(_nb('url = "https://x.org/?a=b"  # where\nn = 10  # n=10 by default\n'
+                      's = "a#b"  # the s\nd = a == 3\n'), "nb")
+    assert [(p.name, p.default, p.help) for p in ps.values()] == [
+        ("url", "https://x.org/?a=b", "where"), ("n", 10, "n=10 by default"),
+        ("s", "a#b", "the s"), ("d", None, "")]
+    assert ps["d"].shown_default == "a == 3" and ps["d"].type == "any"
+
+
 @pytest.mark.parametrize("source, message", [
     ("msg = None\n= 2", "its parameters cell is not valid Python (line 2, '= 2': invalid "
                         "syntax); the kernel would stop there"),
@@ -292,6 +302,28 @@ def test_papermill_precedence_b_then_f_then_y_then_p_then_r(planned, tmp_path):
         "msg": [1, 2, True, "two"]}
     assert planned(parameters_yaml=["{msg: 1}"], parameters_raw=[("msg", "1")]) == {
         "msg": "1"}
+
+
+def test_an_untyped_data_dir_is_the_notebooks_own(tmp_path):
+    """Only a typed 'data_dir: str' (the project's notebooks) is the build's --data."""
+    for cell, given, expected in [
+        ('data_dir = "input"  # its folder', [], {}),
+        ('data_dir = "input"  # its folder', [("data_dir", "other")], {"data_dir": "other"}),
+        ('data_dir: str = "x"  # data', [], {"data_dir": "data"}),
+    ]:
+        nb = tmp_path / "d.ipynb"
+        nbformat.write(_nb(cell), str(nb))
+        root = tmp_path / f"ws{len(list(tmp_path.iterdir()))}"
+        root.mkdir()
+        opts = Options(notebooks=[str(nb)], data_dir=DATA, out_dir=tmp_path / "out",
+                       parameters=given)
+        (t,) = plan(opts, Workspace(root)).targets
+        assert t.parameters == expected, cell
+    opts.parameters = [("data_dir", "other")]
+    root = tmp_path / "last"
+    root.mkdir()
+    with pytest.raises(BilateralError, match="set the data folder with --data DIR"):
+        plan(opts, Workspace(root))
 
 
 @pytest.mark.parametrize("options, message", [

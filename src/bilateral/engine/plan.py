@@ -196,6 +196,14 @@ def _check_cli_text(pairs: list[tuple[str, str]]) -> None:
                                  "(bytes that are not UTF-8 cannot be written into a notebook)")
 
 
+def _takes_data(declared: dict) -> bool:
+    """Whether a notebook reads the build's data folder: it declares ``data_dir: str``, as
+    the project's notebooks do. An untyped ``data_dir = ...`` (a papermill notebook's own
+    folder, most likely) is an ordinary parameter."""
+    p = declared.get("data_dir")
+    return p is not None and p.typed and p.type == "str"
+
+
 def _sense(check: str | None, dataset, values: dict, name: str, data_shown: str) -> None:
     try:
         sense.check(check, dataset, values, name)
@@ -246,7 +254,7 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
             mappings.insert(0, (shown(sf), load_file(sf)))
         overrides = resolve(declared_params, opts.parameters, mappings,
                             raw=opts.parameters_raw, without=without)
-        if any("data_dir" in o for o in overrides.values()):
+        if any("data_dir" in overrides[n] for n in notebooks if _takes_data(declared_params[n])):
             raise UsageError("set the data folder with --data DIR, not as the parameter "
                              "data_dir: --data is validated before the build and hashed")
         for name, (path, copy, data, nb, trusted) in notebooks.items():
@@ -257,7 +265,7 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
             _sense(nb.metadata.get("bilateral", {}).get("checks"), dataset,
                    {**defaults, **params}, name, data_shown)
             run_params = dict(params)
-            if "data_dir" in declared_params[name]:
+            if _takes_data(declared_params[name]):
                 params["data_dir"] = data_text
                 run_params["data_dir"] = str(data_copy)
             checks = nb.metadata.get("bilateral", {}).get("checks")
