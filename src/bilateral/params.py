@@ -46,7 +46,7 @@ from typing import Any
 
 from . import files
 from .errors import NotebookSourceError, ParameterError
-from .text import excerpt
+from .text import excerpt, printable
 
 SCALARS = {"str": str, "int": int, "float": float, "bool": bool}
 TYPES = set(SCALARS) | {"list", "list[float]", "list[int]", "list[str]"}
@@ -221,8 +221,10 @@ def is_project_notebook(nb) -> bool:
 
 
 def _other_language(nb) -> str:
-    lang = language(nb)
-    article = "an" if lang[:1].lower() in "aefhilmnorsx" else "a"
+    lang = printable(language(nb), 40)
+    # 'an R notebook', 'an SAS notebook', 'an Octave notebook', 'a Julia notebook'
+    spelt = len(lang) == 1 or lang.isupper()
+    article = "an" if lang[:1].lower() in ("aefhilmnorsx" if spelt else "aeiou") else "a"
     return (f"is {article} {lang} notebook: bilateral reads parameters cells written in "
             "Python only")
 
