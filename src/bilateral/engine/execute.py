@@ -379,12 +379,15 @@ def execute(t, staging: Path, deadline: float, timeout: int, kernel_dir: Path):
         error = NotebookError(t.key, None, "KernelStart", f"{excerpt_evalue(str(exc))}"
                               + (f"; it said: {said}" if said else ""))
     nb = nb if nb is not None else run.nb
+    # Numbered before _finish takes papermill's clock readings out of the record: they
+    # tell which cell was running when time ran out or the kernel died.
+    numbered = _numbered(error, nb, t) if error is not None else None
     if nb is not None:
         _finish(nb, t)
         bound_outputs(nb)
         nbformat.write(nb, out)
-    if error is not None:
-        raise _numbered(error, nb, t)
+    if numbered is not None:
+        raise numbered
     return nb, (last_line(run.stderr_path, run.ran_bytes) if run.ran_bytes else "")
 
 
