@@ -18,6 +18,7 @@ import base64
 import functools
 import logging
 import re
+import warnings
 import xml.etree.ElementTree as ET
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,21 @@ def mathml(tex: str, display: bool = False) -> str | None:
     return core.replace("<math ", f'<math alttext="{escape(tex.strip())}" ', 1)
 
 
+_LABEL = re.compile(r"\\label\{[^{}]*\}")
+_EQNARRAY = re.compile(r"\\(begin|end)\{eqnarray\*?\}")
+_UNKNOWN = re.compile(r"<m[io]>\\[A-Za-z]+</m[io]>")
+"""latex2mathml writes a command it does not know as its name: such a formula is shown as
+its TeX source instead."""
+
+
+def _prepare(tex: str) -> str:
+    """TeX that latex2mathml reads: labels dropped (there are no references to resolve),
+    eqnarray as the three-column array it is."""
+    tex = _LABEL.sub("", tex)
+    return _EQNARRAY.sub(lambda m: "\\begin{array}{rcl}" if m.group(1) == "begin"
+                         else "\\end{array}", tex)
+
+
 @functools.lru_cache(maxsize=1024)
 def _mathml(tex: str, display: bool) -> str | None:
     if not tex or len(tex) > MAX_TEX:
@@ -92,7 +108,10 @@ def _mathml(tex: str, display: bool) -> str | None:
         import latex2mathml.converter
         from defusedxml.ElementTree import fromstring
 
-        raw = latex2mathml.converter.convert(tex, display="block" if display else "inline")
+        raw = latex2mathml.converter.convert(_prepare(tex),
+                                             display="block" if display else "inline")
+        if _UNKNOWN.search(raw):
+            return None
         parsed = fromstring(raw)
         if parsed.tag.split("}", 1)[-1] != "math":
             return None
@@ -120,10 +139,12 @@ def svg(tex: str, display: bool = False) -> tuple[str, float, float, float] | No
     if markup is None:
         return None
     try:
-        import ziamath
+        with warnings.catch_warnings():  # ziamath finds its font through a deprecated API
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import ziamath
 
-        math = ziamath.Math(markup, size=MATH_SIZE)
-        drawing = math.svgxml()
+            math = ziamath.Math(markup, size=MATH_SIZE)
+            drawing = math.svgxml()
         bbox = math.node.bbox
     except Exception as exc:  # a formula ziamath cannot draw is shown as source
         log.debug("maths not drawn (%s): %s", type(exc).__name__, tex[:80])
