@@ -15,6 +15,7 @@ character), erring wide.
 from __future__ import annotations
 
 import copy
+import re
 
 PAGE_WIDTH_PT = {"A4": 595.28, "letter": 612.0}
 MARGINS_PT = 2 * 18 / 25.4 * 72
@@ -136,6 +137,35 @@ def _part(soup, table, placed, keep: set[int], first: bool):
         if attr in part.attrs and not first:
             del part[attr]
     return part
+
+
+LONG_RUN = 60
+"""A run of this many characters without a space may not fit a line of a ``pre`` block."""
+_PRE = re.compile(r"<pre\b([^>]*)>(.*?)</pre>", re.S | re.I)
+_TAG = re.compile(r"<[^>]*>")
+_RUN = re.compile(r"\S{" + str(LONG_RUN) + ",}")
+
+
+def mark_long_words(html: str) -> str:
+    """``html`` with each ``pre`` block that holds a run of ``LONG_RUN`` characters or more
+    without a space marked ``break-anywhere`` (``word-break: break-all`` in print).
+
+    WeasyPrint does not break a long word that follows another inline box on its line
+    (``overflow-wrap: anywhere`` is not applied there), so such a block must break at any
+    character; the others keep the cheaper, word-wise wrapping.
+    """
+    from html import unescape
+
+    def mark(m: re.Match) -> str:
+        attrs, body = m.group(1), m.group(2)
+        if not _RUN.search(unescape(_TAG.sub("", body))):
+            return m.group(0)
+        c = re.search(r'\bclass="([^"]*)"', attrs)
+        attrs = (attrs[:c.start(1)] + c.group(1) + " break-anywhere" + attrs[c.end(1):]
+                 if c else attrs + ' class="break-anywhere"')
+        return f"<pre{attrs}>{body}</pre>"
+
+    return _PRE.sub(mark, html)
 
 
 def fit_tables(html: str, paper: str = "A4", split: bool = True) -> str:

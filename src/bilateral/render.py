@@ -603,11 +603,12 @@ class WeasyPDFExporter(ReportHTMLExporter):
         variant = PDF_VARIANT if self.tagged else None
 
         def html_to_pdf(html, out_resources):
-            from .pagefit import fit_tables
+            from .pagefit import fit_tables, mark_long_words
 
             info = out_resources["bilateral"]
             if info["mode"] == "generic":  # a report's tables are made for its pages
-                html = fit_tables(html, info["paper"], split=self.split_wide_tables)
+                html = fit_tables(mark_long_words(html), info["paper"],
+                                  split=self.split_wide_tables)
             return _html_to_pdf(html, evidence, when, variant)
 
         html, out_resources = super().from_notebook_node(nb, dict(resources), **kw)

@@ -176,7 +176,12 @@ def _image_filter(base: Path | None, missing: list | None):
     return ImageFilter
 
 
+_DROPPED_START = re.compile("<(?:" + "|".join(DROPPED_WITH_CONTENT) + r")(?=[\s/>]|\Z)", re.I)
+
+
 def _drop_with_content(html: str) -> str:
+    if not _DROPPED_START.search(html):  # no such start tag: nothing to drop
+        return html
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
