@@ -341,6 +341,15 @@ def test_maths_as_svg_in_pdf(tmp_path):
     assert not outside(pdf)
 
 
+def test_maths_in_a_heading_gives_the_same_page_twice():
+    """The same notebook gives the same bytes, and a heading's anchor names its TeX."""
+    nb = notebook(new_markdown_cell("## Energy $E=mc^2$ here\n\nand $x$"))
+    first, second = to_html(nb), to_html(nb)
+    assert first == second
+    assert 'id="Energy-$E=mc%5E2$-here"' in first
+    assert "\ue000" not in first and "%EE%80%80" not in first
+
+
 def test_render_math_false_shows_tex():
     html = to_html(maths_notebook(), render_math=False)
     assert "<math" not in html

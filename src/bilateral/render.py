@@ -30,9 +30,10 @@ metadata. Nothing in such a report runs or is fetched, in the HTML or the PDF.
 
 from __future__ import annotations
 
+import hashlib
 import html as html_lib
+import json
 import re
-import secrets
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -255,10 +256,14 @@ def document_title(nb, name: str) -> str:
 
 class _Maths:
     """Formulas found while the template renders, each left in the page as a token (plain
-    text, which survives sanitizing), and put in place once the page is complete."""
+    text, which survives sanitizing), and put in place once the page is complete.
 
-    def __init__(self):
-        self.nonce = secrets.token_hex(6)
+    The tokens carry ``nonce``, taken from a hash of the notebook: no notebook holds its
+    own hash, and the same notebook gives the same page.
+    """
+
+    def __init__(self, nonce: str = "0"):
+        self.nonce = nonce
         self.items: list[tuple[str, bool]] = []
         self.failed = 0
 
@@ -288,6 +293,14 @@ class _Maths:
                 return f'<code class="math-source">{html_lib.escape(mark + tex + mark)}</code>'
             return out
 
+        def in_address(m):  # a heading's id and its anchor link: the TeX, as nbconvert has it
+            from urllib.parse import quote
+
+            tex, display = self.items[int(m.group(1))]
+            mark = "$$" if display else "$"
+            return quote((mark + tex + mark).replace(" ", "-"), safe="?/:@!$&'()*+,;=")
+
+        html = re.sub("%EE%80%80" + self.nonce + r":(\d+)%EE%80%81", in_address, html)
         return re.sub("\ue000" + self.nonce + r":(\d+)\ue001", put, html)
 
 
@@ -494,9 +507,10 @@ class ReportHTMLExporter(HTMLExporter):
         names = [a.get("name") for a in authors if isinstance(a, dict)] if isinstance(
             authors, list) else []
         self._authors = ", ".join(n for n in names if isinstance(n, str) and n.strip())[:300]
+        digest = hashlib.sha256(json.dumps(nb, sort_keys=True, default=str).encode()).hexdigest()
         return _Run(mode=mode, show_code=show_code, show_stderr=show_stderr,
                     title=document_title(nb, metadata.get("name", "")),
-                    base=Path(base) if base else None)
+                    base=Path(base) if base else None, maths=_Maths(digest[:16]))
 
     def from_notebook_node(self, nb, resources=None, **kw):
         resources = dict(resources or {})
