@@ -304,6 +304,27 @@ class _Maths:
         return re.sub("\ue000" + self.nonce + r":(\d+)\ue001", put, html)
 
 
+class _Kept:
+    """Markup the exporter makes itself from escaped text (pygments' highlighting of code,
+    nbconvert's ``ansi2html`` of streams, plain text and tracebacks), set aside while the
+    page is sanitized, as a token, and put back afterwards: the sanitizer then reads only
+    what the notebook wrote as markup, and code-heavy notebooks convert faster."""
+
+    def __init__(self, nonce: str = "0"):
+        self.nonce = nonce
+        self.items: list[str] = []
+
+    def keep(self, html) -> str:
+        self.items.append(str(html))
+        return f"\ue002{self.nonce}:{len(self.items) - 1}\ue003"
+
+    def fill(self, html: str) -> str:
+        if not self.items:
+            return html
+        return re.sub("\ue002" + self.nonce + r":(\d+)\ue003",
+                      lambda m: self.items[int(m.group(1))], html)
+
+
 class _Markdown(IPythonRenderer):
     """nbconvert's markdown renderer, with maths kept for offline rendering and images left
     for the exporter to embed or replace (a missing attachment is no error)."""
@@ -345,6 +366,7 @@ class _Run:
     title: str
     base: Path | None
     maths: _Maths = field(default_factory=_Maths)
+    kept: _Kept = field(default_factory=_Kept)
     missing: list = field(default_factory=list)
 
 
@@ -435,6 +457,13 @@ class ReportHTMLExporter(HTMLExporter):
         yield from super().default_filters()
         yield ("bilateral_sanitize", self._sanitize_filter)
         yield ("bilateral_latex", self._latex_filter)
+        yield ("bilateral_keep", self._keep_filter)
+
+    def _keep_filter(self, html):
+        """Markup of our own making, kept out of the sanitizer's way (see :class:`_Kept`)."""
+        if not self.sanitize or self._run is None:
+            return html
+        return self._run.kept.keep(html)
 
     def _sanitize_filter(self, html, resources):
         run = self._run
@@ -510,7 +539,8 @@ class ReportHTMLExporter(HTMLExporter):
         digest = hashlib.sha256(json.dumps(nb, sort_keys=True, default=str).encode()).hexdigest()
         return _Run(mode=mode, show_code=show_code, show_stderr=show_stderr,
                     title=document_title(nb, metadata.get("name", "")),
-                    base=Path(base) if base else None, maths=_Maths(digest[:16]))
+                    base=Path(base) if base else None, maths=_Maths(digest[:16]),
+                    kept=_Kept(digest[16:32]))
 
     def from_notebook_node(self, nb, resources=None, **kw):
         resources = dict(resources or {})
@@ -523,6 +553,7 @@ class ReportHTMLExporter(HTMLExporter):
             html, resources = super().from_notebook_node(nb, resources, **kw)
         finally:
             self.exclude_input = wanted
+        html = run.kept.fill(html)
         html = self._settle_images(html, run)
         html = run.maths.fill(html, self.math_markup if self.render_math else None)
         self._warn(run)
