@@ -20,8 +20,11 @@ def _digest(path) -> str:
 
 def test_default_build_writes_every_report(built_reports):
     names = sorted(p.name for p in built_reports.iterdir() if not p.name.startswith("."))
-    assert names == ["tourism.html", "tourism.ipynb", "tourism.pdf",
-                     "trade.html", "trade.ipynb", "trade.pdf"]
+    # Each report as HTML, PDF and executed notebook, with its results record; and the
+    # reviewers' index of the folder.
+    assert names == ["index.html", "index.pdf",
+                     "tourism.html", "tourism.ipynb", "tourism.pdf", "tourism.results.json",
+                     "trade.html", "trade.ipynb", "trade.pdf", "trade.results.json"]
     executed = json.loads((built_reports / "trade.ipynb").read_text(encoding="utf-8"))
     # papermill records the parameters it injected; the build always passes the data folder
     assert executed["metadata"]["papermill"]["parameters"]["data_dir"].endswith("data")
@@ -75,10 +78,13 @@ def test_a_changed_data_file_rebuilds(tmp_path, data_copy):
 def test_forced_rebuilds_are_byte_identical(tmp_path):
     out = tmp_path / "out"
     assert run_cli("build", "--out", str(out), "--jobs", "2", "-q").returncode == 0
-    first = {p.name: _digest(p) for p in out.glob("*.*") if p.suffix in (".html", ".pdf")}
-    assert len(first) == 4
+    first = {p.name: _digest(p) for p in out.glob("[!.]*.*")
+             if p.suffix in (".html", ".pdf", ".json")}
+    # Two reports and the index, as HTML and PDF, and the two results records.
+    assert len(first) == 8
     assert run_cli("build", "--out", str(out), "--jobs", "1", "--force", "-q").returncode == 0
-    second = {p.name: _digest(p) for p in out.glob("*.*") if p.suffix in (".html", ".pdf")}
+    second = {p.name: _digest(p) for p in out.glob("[!.]*.*")
+              if p.suffix in (".html", ".pdf", ".json")}
     assert second == first
 
 
