@@ -249,6 +249,8 @@ def test_yaml_and_base64_options_are_read_as_a_parameter_file_is():
         (load_yaml_option, "", "-y '': is empty"),
         (load_yaml_option, "a: &x 1\nb: *x", "is refused: it uses an alias"),
         (load_yaml_option, "1: 2", "has a key '1' that is not a name"),
+        (load_yaml_option, "{b:40}", "-y '{b:40}': has a key 'b:40' that is not a name (YAML "
+                                     "needs a space after the colon: 'b: 40')"),
         (load_base64_option, "bjogMQ", "-b 'bjogMQ': is not base64"),
         (load_base64_option, "bjog MQ==!", "is not base64"),
         # FF FE: 111111 111111 111000 → / / 4, padded: //4=

@@ -860,7 +860,10 @@ def load_text(text: str, shown: str) -> dict[str, Any]:
                              "such as 'milestone_busd: 350'", is_file=True)
     for key in data:
         if not (isinstance(key, str) and key.isidentifier()):
-            raise ParameterError(shown, f"has a key {excerpt(key)} that is not a name",
+            name, colon, value = key.partition(":") if isinstance(key, str) else ("", "", "")
+            hint = (f" (YAML needs a space after the colon: '{name}: {value}')"
+                    if colon and name.isidentifier() and data[key] is None else "")
+            raise ParameterError(shown, f"has a key {excerpt(key)} that is not a name{hint}",
                                  is_file=True)
     return data
 
