@@ -648,11 +648,11 @@ class WeasyPDFExporter(ReportHTMLExporter):
         variant = PDF_VARIANT if self.tagged else None
 
         def html_to_pdf(html, out_resources):
-            from .pagefit import fit_tables, mark_long_words
+            from .pagefit import fit_tables, lean_code, mark_long_words
 
             info = out_resources["bilateral"]
-            if info["mode"] == "generic":  # a report's tables are made for its pages
-                html = fit_tables(mark_long_words(html), info["paper"],
+            if info["mode"] == "generic":  # a report's pages are laid out as designed
+                html = fit_tables(mark_long_words(lean_code(html)), info["paper"],
                                   split=self.split_wide_tables)
             return _html_to_pdf(html, evidence, when, variant)
 
