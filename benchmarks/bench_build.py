@@ -717,7 +717,7 @@ def report(bench: Bench, res: dict) -> str:
     row(f"(d) --force --all-scenarios --jobs 1 ({n_targets} targets)", "d1")
     row(f"    --force --all-scenarios --jobs 2 ({n_targets} targets)", "d2")
     if bench.runs["e"]:
-        row(f"(e) nbconvert --to bilateral_html, bilateral_pdf ({2 * n_nb} processes)", "e")
+        row(f"(e) --to bilateral_html + bilateral_pdf ({2 * n_nb} processes)", "e")
         for fmt, stock, label in (("bilateral_html", "html", "nbconvert --to html"),
                                   ("bilateral_pdf", "pdf", pdf_label)):
             row(f"      --to {fmt} (sum over notebooks)", None,
