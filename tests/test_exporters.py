@@ -494,6 +494,16 @@ def _nbconvert_sdist(folder: Path) -> Path | None:
     return found[0]
 
 
+def _extract(tar: tarfile.TarFile, dest: Path, members=None) -> None:
+    """Regular files only, inside ``dest`` (the "data" filter where Python has it)."""
+    members = [m for m in (members or tar.getmembers()) if m.isfile()
+               and not m.name.startswith("/") and ".." not in Path(m.name).parts]
+    try:
+        tar.extractall(dest, members=members, filter="data")
+    except TypeError:  # Python < 3.10.12: no extraction filters
+        tar.extractall(dest, members=members)
+
+
 def _papermill_notebooks(folder: Path) -> Path:
     import papermill
 
@@ -509,7 +519,7 @@ def _papermill_notebooks(folder: Path) -> Path:
         pytest.fail(f"papermill's test notebooks are neither installed nor downloadable: "
                     f"{result.stderr.strip()[-300:]}")
     with tarfile.open(found[0]) as tar:
-        tar.extractall(folder, filter="data")
+        _extract(tar, folder)
     (notebooks,) = folder.glob("papermill-*/papermill/tests/notebooks")
     return notebooks
 
@@ -544,7 +554,7 @@ def corpus(tmp_path_factory) -> dict:
     sdist = _nbconvert_sdist(downloads)
     with tarfile.open(sdist) as tar:
         members = [m for m in tar.getmembers() if "/tests/" in m.name and m.isfile()]
-        tar.extractall(downloads, members=members, filter="data")
+        _extract(tar, downloads, members)
     (nbc_tests,) = downloads.glob("nbconvert-*/tests")
     analyst = root / "analyst"
     analyst.mkdir()
