@@ -28,6 +28,9 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 setup: $(VENV)/.installed ## Set up .venv and the git filter that keeps notebook outputs out of commits
 	@scripts/notebook-setup.sh $(BIN)/python
+	@# Bytecode of the package, written even where PYTHONDONTWRITEBYTECODE is set: every
+	@# build, worker and kernel would otherwise compile src/bilateral anew (~0.1 s each).
+	@$(BIN)/python -m compileall -q src/bilateral
 
 report: setup ## Set up .venv when needed and build every report into reports/
 	@scripts/system-deps.sh

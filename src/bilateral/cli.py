@@ -268,7 +268,8 @@ def _print_params(listed) -> None:
 
 
 def _cmd_build(args) -> int:
-    from .engine.build import Options, build
+    from .engine import quick
+    from .engine.options import Options
 
     opts = Options(
         notebooks=args.notebooks, parameters=[tuple(x) for x in args.parameters],
@@ -279,6 +280,16 @@ def _cmd_build(args) -> int:
         formats=args.formats, timeout=args.timeout, jobs=args.jobs, force=args.force,
         dry_run=args.dry_run, show_code=args.show_code, paper=args.paper,
         notebooks_dir=args.notebooks_dir, params_dir=args.params_dir, debug=args.debug)
+    fresh = quick.up_to_date(opts)
+    if fresh is not None:  # nothing changed since the last good build: no plan needed
+        report = Progress(args.quiet)
+        for key in fresh:
+            report(key, "up to date", "")
+        if not args.quiet and not args.dry_run:
+            _say(f"0 built, {len(fresh)} up to date")
+        return EXIT_OK
+    from .engine.build import build
+
     outcomes = build(opts, Progress(args.quiet))
     failed = [o for o in outcomes if not o.ok]
     for o in failed:

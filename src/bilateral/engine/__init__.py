@@ -5,6 +5,7 @@
 ``workspace``  the private folder: the data and notebooks as read, the kernels' sockets
 ``plan``       validate everything and list the targets, before anything is written
 ``state``      hashes and the state file: what is stale
+``quick``      a build with nothing to do, answered from a stamp without planning it
 ``execute``    papermill with an IPC kernel, a deadline and bounded outputs
 ``render``     HTML and PDF of an executed notebook, within the deadline
 ``publish``    atomic renames into place; the failed notebook kept

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import sys
-from importlib import metadata
 from pathlib import Path
 
 from .. import files
@@ -41,6 +40,8 @@ def tree_digest(root: Path, patterns: tuple[str, ...]) -> str:
 
 
 def versions() -> str:
+    from importlib import metadata
+
     parts = [f"python={sys.version_info[0]}.{sys.version_info[1]}"]
     for name in RENDER_PACKAGES:
         try:
