@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import paths
 from ..errors import BilateralError, NotebookError, TargetError
 from ..text import shown
 from . import lock, pool, publish, quick, signals
@@ -173,6 +175,29 @@ def _execute_all(p: Plan, queue: list[Target], report: Reporter, ws,
     return outcomes
 
 
+@contextlib.contextmanager
+def _warm_pool(queue: list[Target], ws):
+    """The warm pool the workers' kernels are forked from (``warm``), started now so that
+    its imports run beside the parent's; stopped, with any kernel left, at the end."""
+    from . import warm
+    from .execute import kernel_environment
+
+    pool_ = None
+    if warm.wanted():
+        own = all(t.trusted for t in queue)
+        try:
+            pool_ = warm.Pool(ws.kernels, own, paths.NOTEBOOKS if own else Path.cwd(),
+                              kernel_environment(dict(os.environ)), ws.root / "warm.log")
+        except OSError:
+            pool_ = None  # the kernels start the ordinary way
+    try:
+        yield
+    finally:
+        if pool_ is not None:
+            with signals.deferred():
+                pool_.stop()
+
+
 def _remember(p: Plan, inputs: str | None) -> None:
     """After a build that found everything up to date: record the stamp, when the state
     does not hold it yet, so that the next such build answers at once."""
@@ -210,8 +235,9 @@ def build(opts: Options, report: Reporter = _quiet) -> list[Outcome]:
             report(o.target.key, "up to date", "")
         queue = [t for t in p.targets if t.key in stale]
         if queue:
-            preflight(queue)
-            outcomes += _execute_all(p, queue, report, ws, inputs)
+            with _warm_pool(queue, ws):
+                preflight(queue)
+                outcomes += _execute_all(p, queue, report, ws, inputs)
         else:
             _remember(p, inputs)
     order = {t.key: i for i, t in enumerate(p.targets)}

@@ -200,9 +200,11 @@ def bound_outputs(nb) -> int:
 class _Run:
     """What the engine needs to run one target, and what it leaves for the caller."""
 
-    def __init__(self, deadline: float, connection_file: Path, stderr_path: Path):
+    def __init__(self, deadline: float, connection_file: Path, stderr_path: Path,
+                 warm_socket: Path | None = None):
         self.deadline, self.connection_file, self.stderr_path = (
             deadline, connection_file, stderr_path)
+        self.warm_socket = warm_socket
         self.nb = None
         self.ran_bytes: int | None = None
         """How much the kernel had written to its log when the last cell ended: what it
@@ -213,9 +215,24 @@ class _Run:
         return max(1, int(self.deadline - time.monotonic() + 0.999))
 
 
-def _kernel_manager_class(connection_file: Path):
+MPLBACKEND = "module://matplotlib_inline.backend_inline"
+
+
+def kernel_environment(base: dict[str, str]) -> dict[str, str]:
+    """The environment the kernels start from: this interpreter's folder first on PATH,
+    and matplotlib's inline backend unless one is chosen."""
+    env = dict(base)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env.setdefault("MPLBACKEND", MPLBACKEND)
+    return env
+
+
+def _kernel_manager_class(connection_file: Path, warm_socket: Path | None):
     """A kernel manager on the IPC transport, its connection file (and so its sockets,
-    named after it) in the build's private folder."""
+    named after it) in the build's private folder; its kernel forked warm by the build's
+    pool when there is one (``warm``)."""
+    import uuid
+
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
@@ -227,6 +244,15 @@ def _kernel_manager_class(connection_file: Path):
         @default("connection_file")
         def _connection_file_default(self):
             return str(connection_file)
+
+        async def start_kernel(self, **kw):
+            if warm_socket is not None and self.provisioner is None:
+                from .warm import provisioner_class
+
+                self.kernel_id = self.kernel_id or str(uuid.uuid4())
+                self.provisioner = provisioner_class(warm_socket)(
+                    kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+            return await super().start_kernel(**kw)
 
     return IPCKernelManager
 
@@ -279,7 +305,8 @@ def _engine():
             client = BoundedClient(
                 nb_man, timeout_func=run.cell_timeout, startup_timeout=start_timeout,
                 kernel_name=kernel_name, log=logger, log_output=False,
-                kernel_manager_class=_kernel_manager_class(run.connection_file), **kwargs)
+                kernel_manager_class=_kernel_manager_class(run.connection_file,
+                                                           run.warm_socket), **kwargs)
             client.bilateral_run = run
             with open(run.stderr_path, "ab") as err:
                 # start_kernel's keyword arguments reach the kernel's Popen: what the
@@ -355,9 +382,12 @@ def execute(t, staging: Path, deadline: float, timeout: int, kernel_dir: Path):
     _register()
     staging.mkdir(parents=True, exist_ok=True)
     out = staging / f"{t.name}.ipynb"
-    run = _Run(deadline, kernel_dir / f"{t.index}.json", staging / "kernel-stderr.txt")
-    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    from .warm import SOCKET_NAME, wanted
+
+    warm_socket = kernel_dir / SOCKET_NAME
+    run = _Run(deadline, kernel_dir / f"{t.index}.json", staging / "kernel-stderr.txt",
+               warm_socket if wanted() and warm_socket.exists() else None)
+    os.environ.update(kernel_environment(dict(os.environ)))
     error: NotebookError | None = None
     nb = None
     try:
