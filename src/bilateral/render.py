@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
+import jinja2
 from nbconvert.exporters import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.preprocessors import Preprocessor
@@ -387,6 +388,26 @@ def _css(mode: str, show_code: bool, show_stderr: bool) -> str:
 
 # --- the exporters ---------------------------------------------------------------------------
 
+class _TemplateCode(jinja2.BytecodeCache):
+    """Compiled templates, shared by every exporter of this process and of the processes
+    forked from it. nbconvert gives each exporter its own Jinja environment, which
+    compiles the same templates again (about 0.1 s each time); Jinja checks each
+    template's source against its checksum, so an edited template is compiled anew."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = _TemplateCode()
+
+
 class ReportHTMLExporter(HTMLExporter):
     """Any notebook as one self-contained HTML file: nothing runs, nothing is fetched
     (``--to bilateral_html``)."""
@@ -445,6 +466,7 @@ class ReportHTMLExporter(HTMLExporter):
         kw.setdefault("template_file", "index.html.j2")
         kw.setdefault("extra_template_basedirs", [str(TEMPLATES)])
         super().__init__(**kw)
+        self.environment.bytecode_cache = TEMPLATE_CODE
         if self.sanitize:
             self.register_preprocessor(ForeignNotebook, enabled=True)
         self.register_preprocessor(HidingTags, enabled=True)
@@ -670,6 +692,26 @@ class WeasyPDFExporter(ReportHTMLExporter):
         out_resources["bilateral"]["pages"] = pages
         out_resources["output_extension"] = ".pdf"
         return pdf, out_resources
+
+
+def warm(pdf: bool = True) -> None:
+    """Convert a small notebook of the kinds of cell a report has, to HTML both ways and
+    to PDF, and discard the results: what a process imports and compiles on its first
+    conversion (highlighting, markdown, templates, fonts) is then ready in it and in the
+    workers it forks."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Title\n\nSome *text*, `code` and $x^2$."),
+        new_code_cell("print(1)", outputs=[new_output("stream", text="1\n"), new_output(
+            "display_data", data={"text/html": "<table><tr><td>1</td></tr></table>",
+                                  "text/plain": "1"})])],
+        metadata={"bilateral": {}, "title": "warm"})
+    resources = {"metadata": {"name": "warm", "path": ""}}
+    for sanitize in (False, True):
+        ReportHTMLExporter(sanitize=sanitize).from_notebook_node(nb, dict(resources))
+    if pdf:
+        WeasyPDFExporter(sanitize=False, tagged=True).from_notebook_node(nb, dict(resources))
 
 
 def _list_in_nbconvert_help() -> None:
