@@ -111,7 +111,7 @@ def _record(o: Outcome, staging: Path, p: Plan, state: dict, report: Reporter) -
     if o.ok:
         hashes = publish.publish(t, sub)
         recorded[t.key] = {"digests": t.digests, "outputs": hashes,
-                           "seconds": round(o.seconds, 1)}
+                           "seconds": round(o.seconds, 1), "pages": o.pages}
         publish.write_state(p.out_dir, staging, state)
         pages = f", {o.pages} pages" if o.pages else ""
         report(t.key, "published", f"{shown(t.out_dir)}/{t.name}."
@@ -128,6 +128,32 @@ def _record(o: Outcome, staging: Path, p: Plan, state: dict, report: Reporter) -
     recorded.pop(t.key, None)
     publish.write_state(p.out_dir, staging, state)
     report(t.key, "failed", str(o.error))
+
+
+def _early_index(p: Plan, staging: Path, queue: list[Target], done: list[Outcome],
+                 previous: dict) -> publish.EarlyIndex | None:
+    """Start laying the index out (``publish.EarlyIndex``) when the page count of every
+    report still running is known from its last build; else None."""
+    from ..review import index, results
+
+    pages = {o.target.key: o.pages for o in done}
+    pending = {}
+    for t in queue:
+        if t.results is None:
+            continue
+        if "pdf" in t.formats and t.key not in pages:
+            last = previous.get(t.key, {}).get("pages")
+            if not isinstance(last, int) or isinstance(last, bool):
+                return None
+            pages[t.key] = last
+        pending[t.key] = index.Pending(results.loads(t.results, t.key), t.formats,
+                                       pages.get(t.key) if "pdf" in t.formats else None)
+    if not pending or any("pdf" not in t.formats for t in queue):
+        return None
+    try:
+        return publish.EarlyIndex(p, staging, pending)
+    except RuntimeError:  # no thread could be started
+        return None
 
 
 def _dry_run(p: Plan, stale: dict[str, str], report: Reporter) -> list[Outcome]:
@@ -156,23 +182,37 @@ def _execute_all(p: Plan, queue: list[Target], report: Reporter, ws,
         for t in queue:
             report(t.key, "queued", "")
         _warm(any("pdf" in t.formats for t in queue))
+        previous = {k: dict(v) for k, v in state["targets"].items()}
+        started: list[Target] = []
+
+        def start(t: Target) -> None:
+            started.append(t)
+            report(t.key, "running", "executing and rendering")
+
         runs = pool.run(
             queue, key=lambda t: t.key, jobs=opts.jobs, timeout=opts.timeout,
             log_for=lambda t: staging / t.key.replace("/", "__") / "worker.log",
             work=lambda t: run_target(t, staging, opts, report_date, ws.kernels),
-            started=lambda t: report(t.key, "running", "executing and rendering"),
-            keep_fds=lock.lock_fds(locks))
+            started=start, keep_fds=lock.lock_fds(locks))
+        early = None
         with contextlib.closing(runs):
             for t, result in runs:
                 o = _outcome(t, result, opts)
                 _record(o, staging, p, state, report)
                 outcomes.append(o)
+                running = len(started) - len(outcomes)
+                # Every target has started (so no worker forks from now on) and a core
+                # is idle: lay the index out now rather than after the last report.
+                if (early is None and all(x.ok for x in outcomes) and running
+                        and len(started) == len(queue) and running < (os.cpu_count() or 1)):
+                    early = _early_index(p, staging, queue, outcomes, previous)
         quick.remember(state, opts, inputs if all(o.ok for o in outcomes) else None,
                        p.targets)
         publish.write_state(p.out_dir, staging, state)
         if any(o.ok for o in outcomes):
             try:
-                if publish.write_index(p, staging):
+                if publish.write_index(p, staging, early if all(o.ok for o in outcomes)
+                                       else None, {o.target.key: o.pages for o in outcomes}):
                     report("index", "published", f"{shown(p.out_dir)}/index.html")
             except (OSError, PDFError) as exc:
                 report("", "warning", f"the index could not be written ({exc})")

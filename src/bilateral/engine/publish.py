@@ -61,26 +61,74 @@ def write_state(out_dir: Path, staging: Path, state: dict) -> None:
                               f"({exc.strerror or exc})") from None
 
 
-def write_index(p, staging: Path) -> bool:
-    """Write ``index.html`` (and ``index.pdf`` when PDFs are built) into the output folder:
-    every report found there, from their results records. Complete in the staging
-    folder first, then renamed into place. False when there is no record to list."""
+def _render_index(p, folder: Path, pending=None) -> list[str] | None:
+    """``index.html`` (and ``index.pdf``) into ``folder``; the names written, or None when
+    there is no record to list."""
     from ..errors import InputError
     from ..review import index
 
     try:
-        page = index.page(p.out_dir, {t.key: t.title for t in p.targets})
+        page = index.page(p.out_dir, {t.key: t.title for t in p.targets}, pending)
     except InputError:
-        return False
+        return None
     names = ["index.html"]
-    (staging / "index.html").write_text(page, encoding="utf-8")
+    (folder / "index.html").write_text(page, encoding="utf-8")
     if "pdf" in p.options.formats:
         from ..pdf import html_to_pdf
 
         pdf, _ = html_to_pdf(page)
-        (staging / "index.pdf").write_bytes(pdf)
+        (folder / "index.pdf").write_bytes(pdf)
         names.append("index.pdf")
+    return names
+
+
+class EarlyIndex:
+    """The index laid out while the last reports are still being built, on a core their
+    workers leave idle, from what they will publish: their results records (computed at
+    plan time), their formats, and the page counts their PDFs had in the last build. Used
+    only when every report then ends well with those page counts; otherwise the index is
+    laid out again at the end, as without it."""
+
+    def __init__(self, p, staging: Path, pending: dict):
+        import threading
+
+        self.pending = pending
+        self.folder = staging / "early-index"
+        self.names: list[str] | None = None
+        self.failed = False
+
+        def work():
+            try:
+                self.folder.mkdir()
+                self.names = _render_index(p, self.folder, pending)
+            except Exception:  # noqa: BLE001 - the index is then laid out at the end
+                self.failed = True
+
+        self.thread = threading.Thread(target=work, name="early-index", daemon=True)
+        self.thread.start()
+
+    def matches(self, pages: dict[str, int | None]) -> bool:
+        """Whether it shows what was published: rendered, and every PDF's page count as
+        predicted."""
+        self.thread.join()
+        return (not self.failed and self.names is not None
+                and all(pages.get(k) == v.pages for k, v in self.pending.items()
+                        if "pdf" in v.formats))
+
+
+def write_index(p, staging: Path, early: EarlyIndex | None = None,
+                pages: dict[str, int | None] | None = None) -> bool:
+    """Write ``index.html`` (and ``index.pdf`` when PDFs are built) into the output folder:
+    every report found there, from their results records (the early one when it shows
+    exactly that). Complete in the staging folder first, then renamed into place. False
+    when there is no record to list."""
+    if early is not None and early.matches(pages or {}):
+        folder, names = early.folder, early.names
+    else:
+        folder, names = staging, _render_index(p, staging)
+    if names is None:
+        return False
     with signals.deferred():
         for name in names:
-            os.replace(staging / name, p.out_dir / name)
+            os.replace(folder / name, p.out_dir / name)
     return True

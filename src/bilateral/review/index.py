@@ -10,6 +10,7 @@ the page has no script and fetches nothing.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,23 +66,45 @@ def _fmt(v: Any) -> str:
     return _e(str(v))
 
 
-def page(out_dir: Path, titles: dict[str, str] | None = None) -> str:
-    """The index page of the build in ``out_dir``, as self-contained HTML."""
-    titles = titles or {}
-    recs = records_of(out_dir)
+@dataclass(frozen=True)
+class Pending:
+    """A report a running build is about to publish: its results record, the formats it
+    writes and the page count its PDF is expected to have."""
+
+    record: dict
+    formats: tuple[str, ...]
+    pages: int | None
+
+
+def page(out_dir: Path, titles: dict[str, str] | None = None,
+         pending: dict[str, Pending] | None = None) -> str:
+    """The index page of the build in ``out_dir``, as self-contained HTML: the reports
+    found there, with ``pending`` ones as they will be once published."""
+    from ..errors import InputError
+
+    titles, pending = titles or {}, pending or {}
+    try:
+        recs = records_of(out_dir)
+    except InputError:
+        if not pending:
+            raise
+        recs = {}
+    recs.update({k: p.record for k, p in pending.items()})
     rows = []
     for key, rec in sorted(recs.items(), key=lambda kv: ("/" in kv[0], kv[0])):
         base = out_dir / key
-        links = " · ".join(f'<a href="{_e(key)}.{ext}">{ext.upper()}</a>'
-                           for ext in ("html", "pdf", "ipynb")
-                           if base.with_suffix(f".{ext}").is_file()
-                           or Path(f"{base}.{ext}").is_file())
+        if key in pending:
+            exts = [e for e in ("html", "pdf", "ipynb") if e in (*pending[key].formats, "ipynb")]
+        else:
+            exts = [e for e in ("html", "pdf", "ipynb")
+                    if base.with_suffix(f".{e}").is_file() or Path(f"{base}.{e}").is_file()]
+        links = " · ".join(f'<a href="{_e(key)}.{ext}">{ext.upper()}</a>' for ext in exts)
         params = "<br>".join(f"<code>{_e(k)}</code> = <code>{_e(repr(v))}</code>"
                              for k, v in rec.get("parameters", {}).items())
         data = rec.get("data", {})
         verdicts = "<br>".join(f"{_e(c['statement'])} {_badge(c['verdict'])}"
                                for c in rec.get("claims", {}).values())
-        pages = _pages(Path(f"{base}.pdf"))
+        pages = pending[key].pages if key in pending else _pages(Path(f"{base}.pdf"))
         rows.append(
             f"<tr><td><strong>{_e(titles.get(key) or rec.get('title') or key)}</strong><br>"
             f"<code>{_e(key)}</code><br>{links}</td><td>{params}</td>"
