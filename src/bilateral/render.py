@@ -694,26 +694,6 @@ class WeasyPDFExporter(ReportHTMLExporter):
         return pdf, out_resources
 
 
-def warm(pdf: bool = True) -> None:
-    """Convert a small notebook of the kinds of cell a report has, to HTML both ways and
-    to PDF, and discard the results: what a process imports and compiles on its first
-    conversion (highlighting, markdown, templates, fonts) is then ready in it and in the
-    workers it forks."""
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-
-    nb = new_notebook(cells=[
-        new_markdown_cell("# Title\n\nSome *text*, `code` and $x^2$."),
-        new_code_cell("print(1)", outputs=[new_output("stream", text="1\n"), new_output(
-            "display_data", data={"text/html": "<table><tr><td>1</td></tr></table>",
-                                  "text/plain": "1"})])],
-        metadata={"bilateral": {}, "title": "warm"})
-    resources = {"metadata": {"name": "warm", "path": ""}}
-    for sanitize in (False, True):
-        ReportHTMLExporter(sanitize=sanitize).from_notebook_node(nb, dict(resources))
-    if pdf:
-        WeasyPDFExporter(sanitize=False, tagged=True).from_notebook_node(nb, dict(resources))
-
-
 def _list_in_nbconvert_help() -> None:
     """Name the exporters in ``nbconvert.exporters``, where ``jupyter nbconvert --help-all``
     looks for configurable classes (it loads this module through the entry point while

@@ -50,17 +50,16 @@ def preflight(targets: list[Target]) -> None:
         weasyprint_module()
 
 
-def _warm(pdf: bool) -> None:
-    """Import the tool chain once, and convert a small notebook, before the workers fork,
-    so each starts warm (the warm pool's imports run meanwhile on the other core)."""
+def _warm() -> None:
+    """Import the tool chain once, before the workers fork, so each starts warm (the warm
+    pool's imports run meanwhile on the other core). Converting a small notebook here as
+    well, so that the workers would not pay for their first conversion, was measured:
+    it costs the parent more than it saves the workers running beside each other."""
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
-    from .. import render
+    from .. import render  # noqa: F401
     from . import execute  # noqa: F401
-
-    with contextlib.suppress(Exception):  # a warm-up only: the real conversion reports
-        render.warm(pdf)
 
 
 def run_target(t: Target, staging_root: Path, opts: Options, report_date: str,
@@ -181,7 +180,7 @@ def _execute_all(p: Plan, queue: list[Target], report: Reporter, ws,
         queue.sort(key=lambda t: -state["targets"].get(t.key, {}).get("seconds", 0.0))
         for t in queue:
             report(t.key, "queued", "")
-        _warm(any("pdf" in t.formats for t in queue))
+        _warm()
         previous = {k: dict(v) for k, v in state["targets"].items()}
         started: list[Target] = []
 
