@@ -226,7 +226,8 @@ def _warm_pool(queue: list[Target], ws):
     from .execute import kernel_environment
 
     pool_ = None
-    if warm.wanted():
+    # Only for ipykernel: a notebook of another language's kernel starts it as it is.
+    if warm.wanted() and any(t.kernel in ("python3", "python") for t in queue):
         own = all(t.trusted for t in queue)
         try:
             pool_ = warm.Pool(ws.kernels, own, paths.NOTEBOOKS if own else Path.cwd(),
