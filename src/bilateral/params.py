@@ -676,44 +676,36 @@ def _text_loader():
     return TextLoader
 
 
-def _as_list(name: str, value: Any, notebook: str | None) -> list:
-    """A list from a file, or from text written as a YAML flow sequence ``[a, b, c]``."""
+def _flow_collection(name: str, value: Any, notebook: str | None, kind: type,
+                     brackets: str, example: str):
+    """A ``kind`` (list or dict) from a file, or from text written as a YAML flow
+    collection between ``brackets`` (``[a, b]``, ``{a: 1}``); scalars stay text."""
     import yaml
 
-    if isinstance(value, list):
+    if isinstance(value, kind):
         return value
     if not isinstance(value, str):
-        raise ParameterError(name, f"{_LIST_EXAMPLE}, got {_what(value)}", notebook)
+        raise ParameterError(name, f"{example}, got {_what(value)}", notebook)
     text = value.strip()
     parsed = None
-    if text.startswith("[") and text.endswith("]"):
+    if text.startswith(brackets[0]) and text.endswith(brackets[1]):
         try:
-            parsed = yaml.load(text, Loader=_text_loader())  # scalars stay text
+            parsed = yaml.load(text, Loader=_text_loader())
         except (yaml.YAMLError, _YAMLRefused, RecursionError):
             parsed = None
-    if not isinstance(parsed, list):
-        raise ParameterError(name, f"{_LIST_EXAMPLE}, got {excerpt(value)}", notebook)
+    if not isinstance(parsed, kind):
+        raise ParameterError(name, f"{example}, got {excerpt(value)}", notebook)
     return parsed
+
+
+def _as_list(name: str, value: Any, notebook: str | None) -> list:
+    """A list from a file, or from text written as a YAML flow sequence ``[a, b, c]``."""
+    return _flow_collection(name, value, notebook, list, "[]", _LIST_EXAMPLE)
 
 
 def _as_mapping(name: str, value: Any, notebook: str | None) -> dict:
     """A mapping from a file, or from text written as a YAML flow mapping ``{a: 1}``."""
-    import yaml
-
-    if isinstance(value, dict):
-        return value
-    if not isinstance(value, str):
-        raise ParameterError(name, f"{_MAPPING_EXAMPLE}, got {_what(value)}", notebook)
-    text = value.strip()
-    parsed = None
-    if text.startswith("{") and text.endswith("}"):
-        try:
-            parsed = yaml.load(text, Loader=_text_loader())  # scalars stay text
-        except (yaml.YAMLError, _YAMLRefused, RecursionError):
-            parsed = None
-    if not isinstance(parsed, dict):
-        raise ParameterError(name, f"{_MAPPING_EXAMPLE}, got {excerpt(value)}", notebook)
-    return parsed
+    return _flow_collection(name, value, notebook, dict, "{}", _MAPPING_EXAMPLE)
 
 
 def _convert(name: str, type_: str, value: Any, notebook: str | None) -> Any:
