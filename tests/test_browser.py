@@ -7,6 +7,7 @@ its images, fits a phone's width and runs nothing that its data smuggles in.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
@@ -41,19 +42,32 @@ def has_number(text: str, number: str) -> bool:
     return re.search(r"(?<![\d.,])" + re.escape(number) + r"(?![\d]|[.,]\d)", text) is not None
 
 
-@pytest.fixture(scope="module")
-def browser():
+def require_chromium() -> None:
+    """Debian's Chromium must be installed: a failure in CI (which installs it), a skip
+    elsewhere."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} not found: install Debian's chromium package"
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium, launched by Playwright with the tests' arguments; closed on exit."""
+    require_chromium()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
 
 
 class Visit:

@@ -691,29 +691,18 @@ def test_analyst_notebook_on_paper(corpus, tmp_path):
 def test_analyst_html_in_a_browser(corpus):
     """In Chromium at 1100 px: nothing but the file requested, no horizontal scroll of the
     page (wide tables scroll in their own box), maths laid out as MathML."""
-    from playwright.sync_api import sync_playwright
+    from .test_browser import Visit, chromium
 
-    from .test_browser import CHROMIUM, CHROMIUM_ARGS, Visit
-
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} not found: install Debian's chromium package"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as browser:
+        v = Visit(browser, corpus["root"] / "bilateral_html" / "own-analyst.html",
+                  viewport={"width": 1100, "height": 900})
         try:
-            v = Visit(browser, corpus["root"] / "bilateral_html" / "own-analyst.html",
-                      viewport={"width": 1100, "height": 900})
-            try:
-                assert not v.foreign_requests(), v.foreign_requests()
-                assert not v.page_errors, v.page_errors
-                width = v.page.evaluate("document.documentElement.scrollWidth")
-                assert width <= 1100, f"the page is {width} px wide in a 1100 px window"
-                sizes = v.page.eval_on_selector_all(
-                    "math", "els => els.map(e => e.getBoundingClientRect().width)")
-                assert sizes and all(w > 5 for w in sizes), sizes
-            finally:
-                v.close()
+            assert not v.foreign_requests(), v.foreign_requests()
+            assert not v.page_errors, v.page_errors
+            width = v.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 1100, f"the page is {width} px wide in a 1100 px window"
+            sizes = v.page.eval_on_selector_all(
+                "math", "els => els.map(e => e.getBoundingClientRect().width)")
+            assert sizes and all(w > 5 for w in sizes), sizes
         finally:
-            browser.close()
+            v.close()

@@ -26,10 +26,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from .conftest import DATA, NOTEBOOKS, ROOT
-from .test_browser import CHROMIUM, CHROMIUM_ARGS
+from .test_browser import chromium, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -132,11 +131,7 @@ class LabServer:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} not found: install Debian's chromium package"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_chromium()
     base = tmp_path_factory.mktemp("lab")
     root = project_copy(base / "project")
     server = LabServer(root, base / "home")
@@ -153,12 +148,8 @@ def shots(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 PANEL = "jupyterapp.shell.currentWidget"
