@@ -132,22 +132,25 @@ def _record(o: Outcome, staging: Path, p: Plan, state: dict, report: Reporter) -
 def _early_index(p: Plan, staging: Path, queue: list[Target], done: list[Outcome],
                  previous: dict) -> publish.EarlyIndex | None:
     """Start laying the index out (``publish.EarlyIndex``) when the page count of every
-    report still running is known from its last build; else None."""
+    report still running is known from its last build (``previous``: key → pages); else
+    None."""
     from ..review import index, results
 
+    if any("pdf" not in t.formats for t in queue):
+        return None
     pages = {o.target.key: o.pages for o in done}
     pending = {}
     for t in queue:
         if t.results is None:
             continue
-        if "pdf" in t.formats and t.key not in pages:
-            last = previous.get(t.key, {}).get("pages")
+        if t.key not in pages:
+            last = previous.get(t.key)
             if not isinstance(last, int) or isinstance(last, bool):
                 return None
             pages[t.key] = last
         pending[t.key] = index.Pending(results.loads(t.results, t.key), t.formats,
-                                       pages.get(t.key) if "pdf" in t.formats else None)
-    if not pending or any("pdf" not in t.formats for t in queue):
+                                       pages[t.key])
+    if not pending:
         return None
     try:
         return publish.EarlyIndex(p, staging, pending)
@@ -181,7 +184,7 @@ def _execute_all(p: Plan, queue: list[Target], report: Reporter, ws,
         for t in queue:
             report(t.key, "queued", "")
         _warm()
-        previous = {k: dict(v) for k, v in state["targets"].items()}
+        previous = {k: v.get("pages") for k, v in state["targets"].items()}
         started: list[Target] = []
 
         def start(t: Target) -> None:

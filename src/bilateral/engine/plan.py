@@ -30,7 +30,7 @@ from ..review import results
 from ..review.diff import RESULTS_SUFFIX
 from ..text import excerpt, path_text, printable, recorded, shown
 from . import options as opt
-from .state import STATE_FILE, sha, tree_digest, versions, why_stale
+from .state import CODE_PATTERNS, STATE_FILE, sha, tree_digest, versions, why_stale
 from .workspace import MAX_NOTEBOOK, Workspace
 
 
@@ -243,7 +243,7 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
                      for y in opts.parameters_yaml])
     dataset, data_copy, data_text = _data(opts, ws)
     data_shown = shown(dataset.folder)
-    code_digest = tree_digest(paths.PACKAGE, ("*.py", "*.j2", "*.css", "*.json"))
+    code_digest = tree_digest(paths.PACKAGE, CODE_PATTERNS)
     versions_digest = sha(versions().encode())
     versions_ = results.versions()
     targets = []

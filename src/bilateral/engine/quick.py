@@ -29,14 +29,13 @@ from pathlib import Path
 
 from .. import files, paths
 from . import options as opt
-from .state import STATE_FILE, read_state, sha
+from .state import CODE_PATTERNS, STATE_FILE, read_state, sha
 
 SCHEME = "bilateral-stamp-1"
 MAX_STAMPS = 8
 """Stamps kept per output folder (one per set of options), the oldest dropped first."""
 MAX_INPUT_BYTES = 256 * files.MiB
 """More input than this is not hashed here; the full plan reads it (and bounds it)."""
-PACKAGE_PATTERNS = ("*.py", "*.j2", "*.css", "*.json")
 
 
 class _OddInputError(Exception):
@@ -129,7 +128,7 @@ def inputs_digest(opts: opt.Options) -> str | None:
                 h.file("scenario", Path(opts.params_dir) / f"{s}.yaml")
         for f in opts.parameter_files:
             h.file("parameter file", Path(f))
-        h.folder("package", paths.PACKAGE, PACKAGE_PATTERNS)
+        h.folder("package", paths.PACKAGE, CODE_PATTERNS)
     except (_OddInputError, OSError, ValueError, RuntimeError):
         return None
     except Exception:  # noqa: BLE001 - any surprise (a bad name, say): the plan says it

@@ -18,6 +18,8 @@ from .. import files
 from ..text import shown
 
 STATE_FILE = ".bilateral-state.json"
+CODE_PATTERNS = ("*.py", "*.j2", "*.css", "*.json")
+"""The package's files whose bytes decide whether reports are stale."""
 MAX_STATE_BYTES = 16 * files.MiB
 RENDER_PACKAGES = ("papermill", "nbconvert", "nbformat", "nbclient", "ipykernel",
                    "weasyprint", "pydyf", "matplotlib", "jinja2", "mistune", "pygments",
