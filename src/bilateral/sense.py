@@ -55,6 +55,7 @@ def _tourism(ds: Dataset, p: dict[str, Any], notebook: str) -> None:
     safe = tourism.coarsest_rounding_keeping(
         g.after.value, metrics.printed(g.before.value, g.before.decimals), thr)
     story.tourism.growth_paragraph(g, safe)
+    story.tourism.source_paragraph(tourism.source_match(ds))
     c = tourism.majority(ds)
     story.tourism.majority_paragraph(c)
     story.tourism.visitors_alt(g, c)

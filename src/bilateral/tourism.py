@@ -116,6 +116,25 @@ class MajorityCheck:
         return self.share_of_border_total.hi > 50 or self.share_of_article_total.hi > 50
 
 
+@dataclass
+class SourceMatch:
+    """The article's visitor counts beside RST's, the body its "Russian Union of
+    Tourism" is taken to be when their counts agree."""
+
+    article: tuple[Figure, Figure]
+    rst: tuple[Figure, Figure]
+
+    @property
+    def same(self) -> bool:
+        """Whether RST's count is the article's for every year."""
+        return all(a.value == r.value for a, r in zip(self.article, self.rst))
+
+
+def source_match(ds: Dataset) -> SourceMatch:
+    return SourceMatch((ds["visitors_2022"], ds["visitors_2023"]),
+                       (ds["rst_foreign_tourists_2022"], ds["rst_foreign_tourists_2023"]))
+
+
 def majority(ds: Dataset) -> MajorityCheck:
     """Check the "majority Chinese" claim against the border service's counts by country."""
     total = ds["visitors_2023"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from .. import fmt
-from ..tourism import Growth, MajorityCheck
+from ..tourism import Growth, MajorityCheck, SourceMatch
 from .markup import strong
 from .words import compare, count_word, period_name, plain, step
 
@@ -84,6 +84,28 @@ def _share_word(share_hi: float, share_lo: float) -> str:
     if share_hi > 50:
         return "a majority only at some roundings"
     return "not a majority"
+
+
+def source_paragraph(m: SourceMatch) -> Markup:
+    """Where the only counts by country come from, and whether the article's source is
+    RST: said only when RST's counts are the article's."""
+    intro = Markup(
+        "The article gives no number for this. A majority needs more than half of the total. "
+        "The only counts by country come from another body, Russia's border service (FSB), "
+        "which counts tourist-purpose entries rather than tourists; ")
+    if m.same:
+        return intro + Markup(
+            "the article's source, named as the \"Russian Union of Tourism\", is taken to be "
+            "the Russian Union of Travel Industry (RST) by its figures alone: no body of that "
+            "name was found, and RST's counts for {n} years are the article's.").format(
+                n="both" if len(m.rst) == 2 else f"all {count_word(len(m.rst))}")
+    years_ = [period_name(r.period) for r in m.rst]
+    return intro + Markup(
+        "the article names its source as the \"Russian Union of Tourism\", and no body of "
+        "that name was found; the Russian Union of Travel Industry (RST) counts {rst} for "
+        "{yrs}, against the article's {art}, so the article's figures are not RST's.").format(
+            rst=" and ".join(fmt.people(r.value) for r in m.rst), yrs=" and ".join(years_),
+            art=" and ".join(fmt.people(a.value) for a in m.article))
 
 
 def majority_paragraph(c: MajorityCheck) -> Markup:
