@@ -93,6 +93,23 @@ def test_a_noop_answers_without_planning_and_any_change_is_seen(tmp_path, data_c
     assert quick.up_to_date(opts) is None
     extra.unlink()
     assert quick.up_to_date(opts) == ["tourism"]
+    # a state file edited by hand: any stamp not of a build's shape is a reason to plan
+    state_path = out / STATE_FILE
+    good = state_path.read_text(encoding="utf-8")
+    key = quick.options_key(opts)
+    for stamps in (["x"], {key: "x"}, {key: {"targets": "x"}},
+                   {key: {**json.loads(good)["stamps"][key],
+                          "targets": [["../tourism", "d"]]}},
+                   {key: {**json.loads(good)["stamps"][key],
+                          "targets": [["a/b/tourism", "d"]]}}):
+        state_path.write_text(json.dumps({**json.loads(good), "stamps": stamps}),
+                              encoding="utf-8")
+        assert quick.up_to_date(opts) is None, stamps
+    state_path.write_text(json.dumps({**json.loads(good), "stamps": ["x"]}), encoding="utf-8")
+    planned = run_cli(*_args(data_copy, nbs, out))
+    assert planned.returncode == 0, planned.stderr
+    assert planned.stderr.splitlines()[-1] == "bilateral: 0 built, 1 up to date"
+    assert quick.up_to_date(opts) == ["tourism"]  # the planned no-op wrote the stamp anew
     # a link to the same bytes is the same input, as the plan reads it
     (data_copy / "sources.csv").rename(data_copy / "real.csv")
     (data_copy / "sources.csv").symlink_to(data_copy / "real.csv")

@@ -252,8 +252,7 @@ def _remember(p: Plan, inputs: str | None) -> None:
         return
     with lock.locked(p.folders), lock.staging_area(p.out_dir) as staging:
         state, warning = read_state(p.out_dir)
-        mine = quick.options_key(p.options)
-        if warning or (state.get("stamps") or {}).get(mine, {}).get("inputs") == inputs:
+        if warning or (quick.stamp_of(state, p.options) or {}).get("inputs") == inputs:
             return
         quick.remember(state, p.options, inputs, p.targets)
         publish.write_state(p.out_dir, staging, state)

@@ -155,8 +155,8 @@ def up_to_date(opts: opt.Options) -> list[str] | None:
         return None
     out = Path(opts.out_dir)
     state, warning = read_state(out)
-    stamp = (state.get("stamps") or {}).get(options_key(opts)) if not warning else None
-    if not isinstance(stamp, dict) or not isinstance(stamp.get("targets"), list):
+    stamp = stamp_of(state, opts) if not warning else None
+    if stamp is None or not isinstance(stamp.get("targets"), list):
         return None
     if stamp.get("inputs") != inputs_digest(opts):
         return None
@@ -166,6 +166,10 @@ def up_to_date(opts: opt.Options) -> list[str] | None:
                 and all(isinstance(x, str) for x in item)):
             return None
         key, digest = item
+        *scenario, name = key.split("/")
+        if len(scenario) > 1 or not all(opt.SAFE_NAME.match(part) for part in [*scenario]) \
+                or not name or name.startswith(".") or name in (".", ".."):
+            return None  # not a key a build makes: never a path out of the folder
         entry = state["targets"].get(key)
         if entry is None or sha(json.dumps(entry["digests"], sort_keys=True).encode()) != digest:
             return None
@@ -176,6 +180,14 @@ def up_to_date(opts: opt.Options) -> list[str] | None:
                 return None
         keys.append(key)
     return keys
+
+
+def stamp_of(state: dict, opts: opt.Options) -> dict | None:
+    """The stamp ``state`` holds for these options, or None (none, or not of the shape a
+    build writes: a state file edited by hand is only ever a reason to plan)."""
+    stamps = state.get("stamps")
+    stamp = stamps.get(options_key(opts)) if isinstance(stamps, dict) else None
+    return stamp if isinstance(stamp, dict) else None
 
 
 def remember(state: dict, opts: opt.Options, inputs: str | None, targets) -> None:
@@ -199,4 +211,5 @@ def _serial(stamp) -> int:
     return n if isinstance(n, int) else 0
 
 
-__all__ = ["STATE_FILE", "inputs_digest", "options_key", "remember", "up_to_date"]
+__all__ = ["STATE_FILE", "inputs_digest", "options_key", "remember", "stamp_of",
+           "up_to_date"]
