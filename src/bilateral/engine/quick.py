@@ -129,9 +129,7 @@ def inputs_digest(opts: opt.Options) -> str | None:
         for f in opts.parameter_files:
             h.file("parameter file", Path(f))
         h.folder("package", paths.PACKAGE, CODE_PATTERNS)
-    except (_OddInputError, OSError, ValueError, RuntimeError):
-        return None
-    except Exception:  # noqa: BLE001 - any surprise (a bad name, say): the plan says it
+    except Exception:  # noqa: BLE001 - an odd input or a bad name: the plan says what
         return None
     return h.h.hexdigest()
 
