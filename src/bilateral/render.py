@@ -49,9 +49,8 @@ try:
 except ImportError:  # pragma: no cover - Jinja2 < 3
     from jinja2 import contextfilter as pass_context
 
-from . import __version__
+from . import __version__, pdf_ahead
 from .pdf import PDF_VARIANT
-from .pdf import html_to_pdf as _html_to_pdf
 from .sanitize import embedded_image, is_remote, placeholder
 from .sanitize import sanitize as _sanitize
 
@@ -676,19 +675,25 @@ class WeasyPDFExporter(ReportHTMLExporter):
             if info["mode"] == "generic":  # a report's pages are laid out as designed
                 html = fit_tables(mark_long_words(lean_code(html)), info["paper"],
                                   split=self.split_wide_tables)
-            return _html_to_pdf(html, evidence, when, variant)
+            return pdf_ahead.layout(ahead, html, evidence, when, variant)
 
-        html, out_resources = super().from_notebook_node(nb, dict(resources), **kw)
-        pdf, pages = html_to_pdf(html, out_resources)
-        if self.toc and out_resources["bilateral"]["toc"] and pages < TOC_MIN_PAGES:
-            wanted = self.toc
-            self.toc, self._quiet = False, True
-            try:
-                html, out_resources = super().from_notebook_node(nb, dict(resources or {}),
-                                                                 **kw)
-            finally:
-                self.toc, self._quiet = wanted, False
+        # WeasyPrint is imported by a child process while the HTML is made (pdf_ahead).
+        ahead = pdf_ahead.Ahead.start()
+        try:
+            html, out_resources = super().from_notebook_node(nb, dict(resources), **kw)
             pdf, pages = html_to_pdf(html, out_resources)
+            if self.toc and out_resources["bilateral"]["toc"] and pages < TOC_MIN_PAGES:
+                wanted = self.toc
+                self.toc, self._quiet = False, True
+                try:
+                    html, out_resources = super().from_notebook_node(
+                        nb, dict(resources or {}), **kw)
+                finally:
+                    self.toc, self._quiet = wanted, False
+                pdf, pages = html_to_pdf(html, out_resources)
+        finally:
+            if ahead is not None:
+                ahead.close()
         out_resources["bilateral"]["pages"] = pages
         out_resources["output_extension"] = ".pdf"
         return pdf, out_resources

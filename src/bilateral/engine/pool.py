@@ -61,7 +61,7 @@ class _Worker:
     buf: bytearray = field(default_factory=bytearray)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     if not sys.platform.startswith("linux"):
         return
     with contextlib.suppress(Exception):
@@ -77,7 +77,7 @@ def _child(write_fd: int, close_fds: list[int], log: Path, work: Callable, item)
     try:
         signals.in_child()
         os.setpgid(0, 0)
-        _die_with_parent()
+        die_with_parent()
         for fd in close_fds:
             with contextlib.suppress(OSError):
                 os.close(fd)

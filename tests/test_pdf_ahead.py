@@ -1,0 +1,125 @@
+"""The PDF engine imported ahead in a child process (``bilateral.pdf_ahead``).
+
+Each case runs in a fresh interpreter, as ``jupyter nbconvert`` does: the child is
+started only where WeasyPrint is not imported yet, which is not so in this test process.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SCRIPT = textwrap.dedent("""
+    import json, os, sys, threading
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+    from bilateral import pdf_ahead
+    from bilateral.pdf import PDFError
+    from bilateral.render import ReportHTMLExporter, WeasyPDFExporter
+
+    case, out = sys.argv[1], sys.argv[2]
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Ahead\\n\\nSome text.", id="words"),
+        new_code_cell("print(1)", outputs=[new_output("stream", name="stdout", text="1\\n")],
+                      id="code"),
+    ])  # fixed cell ids: they are anchors in the PDF
+    resources = {"metadata": {"name": "nb", "path": ""}}
+    children = []
+    real_start = pdf_ahead.Ahead.start.__func__
+
+    def start(cls):
+        ahead = real_start(cls)
+        children.append(ahead.pid if ahead else None)
+        if ahead and case == "child-killed":
+            os.kill(ahead.pid, 9)  # not reaped here: the exporter must find it dead
+        return ahead
+
+    pdf_ahead.Ahead.start = classmethod(start)
+    if case == "child-fails":
+        def fails(*args, **kw):
+            raise PDFError("ValueError: laid out by nobody")
+        pdf_ahead.html_to_pdf = fails  # the child is a fork: it has this too
+    if case == "html-fails":
+        def broken(self, nb, resources=None, **kw):
+            raise RuntimeError("the HTML could not be made")
+        ReportHTMLExporter.from_notebook_node = broken
+    if case == "threaded":
+        stop = threading.Event()
+        threading.Thread(target=stop.wait, daemon=True).start()
+    result = {}
+    try:
+        pdf, _ = WeasyPDFExporter().from_notebook_node(nb, resources)
+        with open(out, "wb") as f:
+            f.write(pdf)
+    except Exception as exc:
+        result["error"] = f"{type(exc).__name__}: {exc}"
+    if case == "threaded":
+        stop.set()
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        result["children_left"] = True
+    except ChildProcessError:
+        result["children_left"] = False
+    result["children"] = children
+    result["weasyprint_here"] = "weasyprint" in sys.modules
+    print(json.dumps(result))
+""")
+
+
+def convert(tmp_path, case: str, ahead: str = "1") -> tuple[dict, bytes | None]:
+    out = tmp_path / f"{case}-{ahead}.pdf"
+    env = {**__import__("os").environ, "BILATERAL_PDF_AHEAD": ahead}
+    run = subprocess.run([sys.executable, "-c", SCRIPT, case, str(out)], capture_output=True,
+                         text=True, timeout=300, env=env, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    return result, out.read_bytes() if out.exists() else None
+
+
+@pytest.fixture(scope="module")
+def in_process(tmp_path_factory):
+    """The PDF laid out in the converting process itself (the child turned off)."""
+    result, pdf = convert(tmp_path_factory.mktemp("plain"), "plain", ahead="0")
+    assert result["children"] == [None] and result["weasyprint_here"]
+    assert pdf and pdf.startswith(b"%PDF-")
+    return pdf
+
+
+def test_the_child_lays_out_the_same_pdf(tmp_path, in_process):
+    result, pdf = convert(tmp_path, "plain")
+    assert isinstance(result["children"][0], int)  # a child was started...
+    assert result["weasyprint_here"] is False  # ...and this process never imported it
+    assert result["children_left"] is False
+    assert pdf == in_process
+
+
+def test_a_child_that_died_is_replaced_by_a_layout_here(tmp_path, in_process):
+    result, pdf = convert(tmp_path, "child-killed")
+    assert isinstance(result["children"][0], int)
+    assert result["weasyprint_here"] is True
+    assert result["children_left"] is False
+    assert pdf == in_process
+
+
+def test_the_childs_error_is_the_exporters_error(tmp_path):
+    result, pdf = convert(tmp_path, "child-fails")
+    assert isinstance(result["children"][0], int)
+    assert result["error"] == "PDFError: ValueError: laid out by nobody"
+    assert pdf is None and result["children_left"] is False
+
+
+def test_no_child_outlives_a_failed_conversion(tmp_path):
+    result, pdf = convert(tmp_path, "html-fails")
+    assert isinstance(result["children"][0], int)
+    assert result["error"] == "RuntimeError: the HTML could not be made"
+    assert pdf is None and result["children_left"] is False
+
+
+def test_no_child_from_a_threaded_process(tmp_path, in_process):
+    result, pdf = convert(tmp_path, "threaded")
+    assert result["children"] == [None] and result["weasyprint_here"] is True
+    assert pdf == in_process
