@@ -127,3 +127,27 @@ def test_nbconvert_entry_points_use_the_project_template(tmp_path, built_reports
     html = (tmp_path / "tourism.html").read_text(encoding="utf-8")
     assert "<script" not in html and 'class="title-block"' in html
     assert (tmp_path / "tourism.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_longest_first_by_last_time_then_by_notebook_size(tmp_path):
+    """The queue order: the last build's time of the target, else that of the same
+    notebook under another scenario, else (nothing recorded) the larger notebook first."""
+    from bilateral.engine.build import _longest_first
+    from bilateral.engine.plan import Target
+
+    def target(name, scenario, size):
+        return Target(name, tmp_path / f"{name}.ipynb", scenario, {}, tmp_path, ("html",),
+                      evidence_source=b"x" * size)
+
+    fresh = [target("small", "a", 10), target("big", "a", 900), target("mid", "a", 50)]
+    _longest_first(fresh, {})
+    assert [t.name for t in fresh] == ["big", "mid", "small"]
+
+    queue = [target("small", "b", 10), target("big", "b", 900), target("small", "a", 10),
+             target("new", "a", 5000)]
+    recorded = {"a/small": {"seconds": 4.0}, "a/big": {"seconds": 1.5},
+                "b/big": {"seconds": "hand-edited"}, "x/new": ["not a record"]}
+    _longest_first(queue, recorded)
+    # a/small 4.0 and b/small 4.0 (its notebook's time under "a"), b/big 1.5 (under "a"),
+    # then a/new, never timed; equal times keep their order (the sort is stable).
+    assert [t.key for t in queue] == ["b/small", "a/small", "b/big", "a/new"]

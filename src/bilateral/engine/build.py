@@ -158,6 +158,25 @@ def _early_index(p: Plan, staging: Path, queue: list[Target], done: list[Outcome
         return None
 
 
+def _seconds(record) -> float:
+    seconds = record.get("seconds") if isinstance(record, dict) else None
+    ok = isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
+    return float(seconds) if ok else 0.0
+
+
+def _longest_first(queue: list[Target], recorded: dict) -> None:
+    """Sort ``queue`` longest first, so that no worker idles at the end while another
+    runs a long report alone: by the target's time in the last build, else by the
+    longest time of the same notebook under another scenario; and, where nothing is
+    recorded (a new output folder), by the size of the notebook, the larger first."""
+    by_name: dict[str, float] = {}
+    for key, record in recorded.items():
+        name = str(key).rsplit("/", 1)[-1]
+        by_name[name] = max(by_name.get(name, 0.0), _seconds(record))
+    queue.sort(key=lambda t: (-(_seconds(recorded.get(t.key)) or by_name.get(t.name, 0.0)),
+                              -len(t.evidence_source)))
+
+
 def _dry_run(p: Plan, stale: dict[str, str], report: Reporter) -> list[Outcome]:
     preflight([t for t in p.targets if t.key in stale])
     for t in p.targets:
@@ -179,8 +198,7 @@ def _execute_all(p: Plan, queue: list[Target], report: Reporter, ws,
         state, warning = read_state(p.out_dir)
         if warning:
             report("", "warning", warning)
-        # Longest first (by the last build's time), so no worker idles at the end.
-        queue.sort(key=lambda t: -state["targets"].get(t.key, {}).get("seconds", 0.0))
+        _longest_first(queue, state["targets"])
         for t in queue:
             report(t.key, "queued", "")
         _warm()
