@@ -706,3 +706,22 @@ def test_analyst_html_in_a_browser(corpus):
             assert sizes and all(w > 5 for w in sizes), sizes
         finally:
             v.close()
+
+
+def test_pdf_code_keeps_only_the_spans_its_colours_need():
+    """``pagefit.lean_code`` on the exporter's own HTML: the spans pygments' default style
+    leaves unstyled (names, punctuation) and white-space-only spans are unwrapped, the
+    coloured tokens stay, and the code reads the same."""
+    from bilateral.pagefit import lean_code
+
+    nb = notebook(code("x = print(1)  # hi"))
+    html = to_html(nb)
+    lean = lean_code(html)
+    block = BeautifulSoup(lean, "html.parser").find("div", class_="highlight")
+    classes = {c for span in block.find_all("span") for c in span.get("class", [])}
+    # x: Name, (, ): Punctuation, spaces: Whitespace -> unwrapped; = Operator (#666),
+    # print Name.Builtin (green), 1 Number (#666), # hi Comment.Single (italic): kept.
+    assert classes == {"o", "nb", "mi", "c1"}
+    assert block.get_text() == BeautifulSoup(html, "html.parser").find(
+        "div", class_="highlight").get_text()
+    assert "x = print(1)  # hi" in block.get_text()

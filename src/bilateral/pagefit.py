@@ -168,7 +168,8 @@ def mark_long_words(html: str) -> str:
     return _PRE.sub(mark, html)
 
 
-_HIGHLIGHT = re.compile(r'<div class="highlight[^"]*">.*?</div>', re.S)
+# nbconvert's highlight filter writes class=" highlight hl-ipython3" (a leading space).
+_HIGHLIGHT = re.compile(r'<div class="[^"]*\bhighlight\b[^"]*">.*?</div>', re.S)
 _TOKEN_SPAN = re.compile(r'<span class="([\w-]+)">([^<]*)</span>')
 
 
