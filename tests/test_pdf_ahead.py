@@ -53,6 +53,9 @@ SCRIPT = textwrap.dedent("""
     result = {}
     try:
         pdf, _ = WeasyPDFExporter().from_notebook_node(nb, resources)
+        if case == "twice":  # a second notebook in the same process
+            again, _ = WeasyPDFExporter().from_notebook_node(nb, resources)
+            result["same_twice"] = again == pdf
         with open(out, "wb") as f:
             f.write(pdf)
     except Exception as exc:
@@ -123,3 +126,12 @@ def test_no_child_from_a_threaded_process(tmp_path, in_process):
     result, pdf = convert(tmp_path, "threaded")
     assert result["children"] == [None] and result["weasyprint_here"] is True
     assert pdf == in_process
+
+
+def test_only_the_first_conversion_of_a_process_has_a_child(tmp_path, in_process):
+    """A second conversion in the same process lays out here (WeasyPrint then imported
+    once and kept) rather than in a new child that would import it again."""
+    result, pdf = convert(tmp_path, "twice")
+    assert isinstance(result["children"][0], int) and result["children"][1:] == [None]
+    assert result["weasyprint_here"] is True and result["same_twice"] is True
+    assert pdf == in_process and result["children_left"] is False
