@@ -134,6 +134,7 @@ def test_longest_first_by_last_time_then_by_notebook_size(tmp_path):
     notebook under another scenario, else (nothing recorded) the larger notebook first."""
     from bilateral.engine.build import _longest_first
     from bilateral.engine.plan import Target
+    from bilateral.engine.state import STATE_FILE, read_state
 
     def target(name, scenario, size):
         return Target(name, tmp_path / f"{name}.ipynb", scenario, {}, tmp_path, ("html",),
@@ -145,9 +146,13 @@ def test_longest_first_by_last_time_then_by_notebook_size(tmp_path):
 
     queue = [target("small", "b", 10), target("big", "b", 900), target("small", "a", 10),
              target("new", "a", 5000)]
-    recorded = {"a/small": {"seconds": 4.0}, "a/big": {"seconds": 1.5},
-                "b/big": {"seconds": "hand-edited"}, "x/new": ["not a record"]}
-    _longest_first(queue, recorded)
+    entry = {"digests": {}, "outputs": {}}
+    (tmp_path / STATE_FILE).write_text(json.dumps({"targets": {
+        "a/small": {**entry, "seconds": 4.0}, "a/big": {**entry, "seconds": 1.5},
+        "b/big": {**entry, "seconds": "hand-edited"}, "x/new": ["not a record"]}}))
+    state, warning = read_state(tmp_path)  # what the build passes: entries checked
+    assert "b/big" in warning and "x/new" in warning
+    _longest_first(queue, state["targets"])
     # a/small 4.0 and b/small 4.0 (its notebook's time under "a"), b/big 1.5 (under "a"),
     # then a/new, never timed; equal times keep their order (the sort is stable).
     assert [t.key for t in queue] == ["b/small", "a/small", "b/big", "a/new"]

@@ -158,23 +158,18 @@ def _early_index(p: Plan, staging: Path, queue: list[Target], done: list[Outcome
         return None
 
 
-def _seconds(record) -> float:
-    seconds = record.get("seconds") if isinstance(record, dict) else None
-    ok = isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
-    return float(seconds) if ok else 0.0
-
-
 def _longest_first(queue: list[Target], recorded: dict) -> None:
     """Sort ``queue`` longest first, so that no worker idles at the end while another
     runs a long report alone: by the target's time in the last build, else by the
     longest time of the same notebook under another scenario; and, where nothing is
-    recorded (a new output folder), by the size of the notebook, the larger first."""
+    recorded (a new output folder), by the size of the notebook, the larger first.
+    ``recorded`` is ``read_state``'s, whose entries it has checked."""
     by_name: dict[str, float] = {}
     for key, record in recorded.items():
-        name = str(key).rsplit("/", 1)[-1]
-        by_name[name] = max(by_name.get(name, 0.0), _seconds(record))
-    queue.sort(key=lambda t: (-(_seconds(recorded.get(t.key)) or by_name.get(t.name, 0.0)),
-                              -len(t.evidence_source)))
+        name = key.rsplit("/", 1)[-1]
+        by_name[name] = max(by_name.get(name, 0.0), record.get("seconds", 0.0))
+    queue.sort(key=lambda t: (-(recorded.get(t.key, {}).get("seconds", 0.0)
+                                or by_name.get(t.name, 0.0)), -len(t.evidence_source)))
 
 
 def _dry_run(p: Plan, stale: dict[str, str], report: Reporter) -> list[Outcome]:

@@ -165,8 +165,8 @@ def up_to_date(opts: opt.Options) -> list[str] | None:
             return None
         key, digest = item
         *scenario, name = key.split("/")
-        if len(scenario) > 1 or not all(opt.SAFE_NAME.match(part) for part in [*scenario]) \
-                or not name or name.startswith(".") or name in (".", ".."):
+        if len(scenario) > 1 or not all(opt.SAFE_NAME.match(part) for part in scenario) \
+                or not name or name.startswith("."):
             return None  # not a key a build makes: never a path out of the folder
         entry = state["targets"].get(key)
         if entry is None or sha(json.dumps(entry["digests"], sort_keys=True).encode()) != digest:
