@@ -1,4 +1,4 @@
-"""``bilateral.trade``, ``bilateral.tourism`` and ``bilateral.claims`` on the real data/.
+"""``bilateral.report.analysis.trade``, ``bilateral.report.analysis.tourism`` and ``bilateral.report.claims`` on the real data/.
 
 The expected numbers are worked out by hand from the CSV values (written in the comments
 or as the expression), never by calling the function under test. The last tests change a
@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bilateral import claims, tourism, trade
-from bilateral import metrics as m
-from bilateral.claims import CONTRADICTED, HOLDS, NOT_SUPPORTED, WITHIN_ROUNDING
-from bilateral.figures import load
+from bilateral.report import claims
+from bilateral.report.analysis import metrics as m
+from bilateral.report.analysis import tourism, trade
+from bilateral.report.claims import CONTRADICTED, HOLDS, NOT_SUPPORTED, WITHIN_ROUNDING
+from bilateral.report.data.figures import load
 
 from .conftest import set_figure
 

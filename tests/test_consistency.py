@@ -1,4 +1,4 @@
-"""The data's own consistency (``bilateral.consistency``), vintages, revisions and units.
+"""The data's own consistency (``bilateral.report.data.consistency``), vintages, revisions and units.
 
 Every expected number is worked out in the comments from the CSV values.
 """
@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from bilateral import tourism, trade
-from bilateral.errors import DataError
-from bilateral.figures import load
+from bilateral.core.errors import DataError
+from bilateral.report.analysis import tourism, trade
+from bilateral.report.data.figures import load
 
 from .conftest import DATA, set_figure
 

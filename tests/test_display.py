@@ -1,4 +1,4 @@
-"""Compact HTML for the package's objects (bilateral.display), without a kernel."""
+"""Compact HTML for the package's objects (bilateral.report.jupyter.display), without a kernel."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import importlib
 
 import pytest
 
-from bilateral import claims, display, figures, present, trade
+from bilateral.report import claims
+from bilateral.report.analysis import trade
+from bilateral.report.data import figures
+from bilateral.report.jupyter import display, present
 
 from .conftest import set_figure
 

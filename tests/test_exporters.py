@@ -32,7 +32,7 @@ from nbformat.v4 import (
     new_raw_cell,
 )
 
-from bilateral.render import ReportHTMLExporter, WeasyPDFExporter
+from bilateral.export.render import ReportHTMLExporter, WeasyPDFExporter
 
 from .analyst_notebook import CHINESE, LONG_LINE, RUSSIAN, analyst_notebook, execute, png
 
@@ -712,7 +712,7 @@ def test_pdf_code_keeps_only_the_spans_its_colours_need():
     """``pagefit.lean_code`` on the exporter's own HTML: the spans pygments' default style
     leaves unstyled (names, punctuation) and white-space-only spans are unwrapped, the
     coloured tokens stay, and the code reads the same."""
-    from bilateral.pagefit import lean_code
+    from bilateral.export.pagefit import lean_code
 
     nb = notebook(code("x = print(1)  # hi"))
     html = to_html(nb)

@@ -485,12 +485,13 @@ def test_sigterm_in_the_first_moments(world, args):
 def test_an_analysis_refusing_the_data_is_bad_input(monkeypatch, tmp_path, capsys):
     """Bug 7: data that pass the loader but that an analysis cannot use (a zero base of a
     share) are bad input, exit 2, found before anything is written."""
-    from bilateral import cli, sense
+    from bilateral import cli
+    from bilateral.report import preflight
 
     def refuse(*a, **k):
         raise ValueError("share must be a positive finite number, got 0.0")
 
-    monkeypatch.setattr(sense, "check", refuse)
+    monkeypatch.setattr(preflight, "check", refuse)
     code = cli.main(["build", "trade", "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2, err

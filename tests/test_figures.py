@@ -1,4 +1,4 @@
-"""The loader ``bilateral.figures.load``: the real data, every refusal, periods, fingerprint.
+"""The loader ``bilateral.report.data.figures.load``: the real data, every refusal, periods, fingerprint.
 
 Expected counts and values below were read off the CSV files by eye, not from the loader.
 Every broken case works on a copy of ``data/`` (the ``data_copy`` fixture, a folder named
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from bilateral.errors import DataError
-from bilateral.figures import load, parse_period
+from bilateral.core.errors import DataError
+from bilateral.report.data.figures import load, parse_period
 
 from .conftest import edit_line, set_figure
 

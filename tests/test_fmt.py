@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bilateral import fmt
-from bilateral.metrics import printed
+from bilateral.report.analysis.metrics import printed
+from bilateral.report.story import fmt
 
 
 @pytest.mark.parametrize("x, decimals, expected", [

@@ -1,4 +1,4 @@
-"""The DataFrames of bilateral.frames, with values worked out by hand from the data."""
+"""The DataFrames of bilateral.report.jupyter.frames, with values worked out by hand from the data."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ import sys
 import pandas as pd
 import pytest
 
-from bilateral import claims, figures, frames, tourism, trade
-from bilateral.errors import DataError
+from bilateral.core.errors import DataError
+from bilateral.report import claims
+from bilateral.report.analysis import tourism, trade
+from bilateral.report.data import figures
+from bilateral.report.jupyter import frames
 
 from .conftest import DATA, ROOT, run_cli, set_figure
 
@@ -21,7 +24,7 @@ def ds():
 
 
 def test_dataset_frame(ds):
-    df = ds.frame()
+    df = frames.figures(ds)
     assert df.index.name == "id" and df.index.is_unique
     assert len(df) == len(ds.figures) + len(ds.context)
     assert list(df.index[:len(ds.figures)]) == list(ds.figures)  # the article's rows first
@@ -45,7 +48,7 @@ def test_dataset_frame(ds):
 
 
 def test_dataset_frame_sorts_and_filters_by_period(ds):
-    df = ds.frame()
+    df = frames.figures(ds)
     annual = df[(df.period_kind == "year") & df.index.str.startswith("gacc_trade_")]
     by_end = annual.sort_values("end")
     assert list(by_end.year) == sorted(by_end.year)
@@ -122,7 +125,7 @@ def test_scenarios_frame_ready_for_plot(ds):
 
 
 def test_claims_frame(ds):
-    df = claims.frame(ds)
+    df = frames.claims(ds)
     assert df.index.name == "id"
     assert list(df.index) == [c.id for c in claims.evaluate(ds)]
     assert list(df.columns) == ["topic", "statement", "verdict", "check", "quote",
@@ -130,21 +133,21 @@ def test_claims_frame(ds):
     assert df["verdict"].cat.ordered and list(df["verdict"].cat.categories) == list(
         claims.VERDICTS)
     assert (df.verdict >= claims.HOLDS).all()  # ordered: every verdict compares
-    tourism_only = claims.frame(ds, "tourism", threshold_multiple=3.0)
+    tourism_only = frames.claims(ds, "tourism", threshold_multiple=3.0)
     assert set(tourism_only.topic) == {"tourism"}
     # 3.1973 > 3 at every rounding: holds; against 3.25 none of 3.1973 … 3.2198 is above
     assert tourism_only.loc["tripled", "verdict"] == claims.HOLDS
-    stricter = claims.frame(ds, "tourism", threshold_multiple=3.25)
+    stricter = frames.claims(ds, "tourism", threshold_multiple=3.25)
     assert stricter.loc["tripled", "verdict"] == claims.CONTRADICTED
     assert "visitors_2023" in tourism_only.loc["tripled", "figure_ids"]
 
 
 def test_frame_dispatch(ds):
-    assert frames.frame(ds).equals(ds.frame())
+    assert frames.frame(ds).equals(frames.figures(ds))
     assert frames.frame(trade.annual(ds)).equals(frames.annual(ds))
     series = ds.series("gacc_trade_")
     assert list(frames.frame(series).index) == [f.id for f in series]
-    assert frames.frame(claims.evaluate(ds)).equals(claims.frame(ds))
+    assert frames.frame(claims.evaluate(ds)).equals(frames.claims(ds))
     with pytest.raises(TypeError, match="no DataFrame for str"):
         frames.frame("trade_2023")
 
@@ -178,7 +181,7 @@ def test_the_command_line_does_not_import_pandas(tmp_path):
         "from bilateral import cli\n"
         "code = cli.main(['build', '--out', sys.argv[1], '--formats', 'html'])\n"
         "print(code, sorted(m for m in sys.modules if m.split('.')[0] == 'pandas' "
-        "or m == 'bilateral.frames'))\n")
+        "or m == 'bilateral.report.jupyter.frames'))\n")
     result = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True,
                             text=True, cwd=ROOT, timeout=600, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stderr

@@ -125,16 +125,16 @@ def test_objects_and_charts_show_as_html_in_a_kernel():
     nb = execute(read("trade"), [
         "ds", "years[:2]", "q", "claims.evaluate(ds)", "paths", "ds['trade_2023']",
         "charts.annual_trade(years, year.year, 'A chart returned from a cell')",
-        "[1, 2]", "ds.frame().loc['trade_2023', 'value']"])
+        "[1, 2]", "frames.figures(ds).loc['trade_2023', 'value']"])
     assert not errors(nb), errors(nb)
     shown = [c.outputs for c in nb.cells[-9:]]
     html = [next((o.data.get("text/html", "") for o in outs if "data" in o), "")
             for outs in shown]
     ds_html, years_html, q_html, claims_html, paths_html, fig_html, chart, plain, value = html
-    assert "ds.frame()" in ds_html and "trade_2023" in ds_html and "USD 240.1 bn" in ds_html
+    assert "frames.figures(ds)" in ds_html and "trade_2023" in ds_html and "USD 240.1 bn" in ds_html
     assert "2 × YearRow" in years_html and "recomputed_yoy" in years_html
     assert "implied_q1_2023" in q_html and "53.8783 [53.848 – 53.9087]" in q_html
-    assert 'class="verdict v-holds"' in claims_html and "claims.frame(ds)" in claims_html
+    assert 'class="verdict v-holds"' in claims_html and "frames.claims(ds)" in claims_html
     assert "first year at the milestone" in paths_html
     assert "trade_2023" in fig_html and "USD 240.1 bn" in fig_html
     assert chart.startswith('<figure class="chart">') and "data:image/svg+xml;base64," in chart

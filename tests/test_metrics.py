@@ -1,4 +1,4 @@
-"""``bilateral.metrics`` against values worked out by hand.
+"""``bilateral.report.analysis.metrics`` against values worked out by hand.
 
 Each expected value is written as the arithmetic that gives it (or a comment with the
 steps), never as a call of the function under test. Tolerances follow the precision of
@@ -11,8 +11,8 @@ import math
 
 import pytest
 
-from bilateral import metrics as m
-from bilateral.metrics import Interval
+from bilateral.report.analysis import metrics as m
+from bilateral.report.analysis.metrics import Interval
 
 # --------------------------------------------------------------------------- Interval
 

@@ -24,10 +24,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from bilateral.core.errors import BilateralError, NotebookSourceError, ParameterError
+from bilateral.core.text import printable
 from bilateral.engine.options import Options
 from bilateral.engine.plan import plan
 from bilateral.engine.workspace import Workspace
-from bilateral.errors import BilateralError, NotebookSourceError, ParameterError
 from bilateral.params import (
     _infer,
     convert,
@@ -37,7 +38,6 @@ from bilateral.params import (
     load_yaml_option,
     notebook_parameters,
 )
-from bilateral.text import printable
 
 from .conftest import BILATERAL, DATA, ROOT, run_cli
 

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from bilateral.errors import NotebookSourceError, ParameterError
+from bilateral.core.errors import NotebookSourceError, ParameterError
 from bilateral.params import Bound, Parameter, convert, declared, load_file, resolve
 
 

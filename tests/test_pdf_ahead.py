@@ -1,4 +1,4 @@
-"""The PDF engine imported ahead in a child process (``bilateral.pdf_ahead``).
+"""The PDF engine imported ahead in a child process (``bilateral.export.pdf_ahead``).
 
 Each case runs in a fresh interpreter, as ``jupyter nbconvert`` does: the child is
 started only where WeasyPrint is not imported yet, which is not so in this test process.
@@ -18,8 +18,8 @@ SCRIPT = textwrap.dedent("""
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
     from bilateral import pdf_ahead
-    from bilateral.pdf import PDFError
-    from bilateral.render import ReportHTMLExporter, WeasyPDFExporter
+    from bilateral.export.weasy import PDFError
+    from bilateral.export.render import ReportHTMLExporter, WeasyPDFExporter
 
     case, out = sys.argv[1], sys.argv[2]
     nb = new_notebook(cells=[

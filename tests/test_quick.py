@@ -57,7 +57,7 @@ def test_a_noop_answers_without_planning_and_any_change_is_seen(tmp_path, data_c
     code = ("import sys\nfrom bilateral import cli\n"
             "code = cli.main(sys.argv[1:])\n"
             "print(code, sorted(m for m in ('nbformat', 'jsonschema', 'papermill', "
-            "'pandas', 'bilateral.figures') if m in sys.modules))\n")
+            "'pandas', 'bilateral.report.data.figures') if m in sys.modules))\n")
     result = subprocess.run([sys.executable, "-c", code, *_args(data_copy, nbs, out)],
                             capture_output=True, text=True, cwd=ROOT, timeout=600,
                             stdin=subprocess.DEVNULL)
@@ -65,7 +65,7 @@ def test_a_noop_answers_without_planning_and_any_change_is_seen(tmp_path, data_c
     assert result.stderr.splitlines() == ["bilateral: tourism: up to date",
                                           "bilateral: 0 built, 1 up to date"]
     # figures is imported for its list of data files, nothing heavier
-    assert result.stdout.splitlines()[-1] == "0 ['bilateral.figures']"
+    assert result.stdout.splitlines()[-1] == "0 ['bilateral.report.data.figures']"
 
     def append(p: Path) -> None:
         with open(p, "ab") as fh:

@@ -1,4 +1,4 @@
-"""A figure agrees with its quote: ``bilateral.quotes`` and the loader's use of it.
+"""A figure agrees with its quote: ``bilateral.report.data.quotes`` and the loader's use of it.
 
 Every expected number below was worked out by hand from the quote's text (566.8億 is
 566.8 x 10^8 dollars = 56.68 billion; "5.1 million" is 5 100 000 printed to the hundred
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bilateral.errors import DataError
-from bilateral.figures import load
-from bilateral.quotes import EXEMPT, agrees, in_unit, mismatch, read_numbers
+from bilateral.core.errors import DataError
+from bilateral.report.data.figures import load
+from bilateral.report.data.quotes import EXEMPT, agrees, in_unit, mismatch, read_numbers
 
 from .conftest import DATA, edit_line, set_figure
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from bilateral.figures import load
+from bilateral.report import record
+from bilateral.report.data.figures import load
 from bilateral.review import diff, results
 
 from .conftest import DATA, set_figure
@@ -17,7 +18,7 @@ VERSIONS = {"bilateral": "0.1.0"}
 
 
 def trade_record(ds, **params):
-    return results.record("trade", ds, {**TRADE, **params}, report="trade",
+    return record.record("trade", ds, {**TRADE, **params}, report="trade",
                           versions_=VERSIONS)
 
 
@@ -78,8 +79,8 @@ def test_diff_of_altered_data_lists_verdicts_first(data_copy):
     set_figure(data_copy, "visitors_2023", value="560000", quote=quote)
     set_figure(data_copy, "fsb_tourist_entries_china_2023", value="340000")
     p = {"threshold_multiple": 3.0}
-    old = results.record("tourism", load(DATA), p, report="tourism", versions_=VERSIONS)
-    new = results.record("tourism", load(data_copy), p, report="tourism", versions_=VERSIONS)
+    old = record.record("tourism", load(DATA), p, report="tourism", versions_=VERSIONS)
+    new = record.record("tourism", load(data_copy), p, report="tourism", versions_=VERSIONS)
     found = diff.changes(old, new)
     # tripled: 560000 / 187000 = 2.995, up to 3.005: not supported (was holds).
     # majority: 340000 / 670700 = 50.69 %, at least 50.68 %: holds (was contradicted).

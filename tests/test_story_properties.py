@@ -16,10 +16,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bilateral import claims, fmt, sense, story, tourism, trade
-from bilateral.errors import ParameterError
-from bilateral.figures import Dataset, load
-from bilateral.metrics import printed
+from bilateral.core.errors import ParameterError
+from bilateral.report import claims, preflight, story
+from bilateral.report.analysis import tourism, trade
+from bilateral.report.analysis.metrics import printed
+from bilateral.report.data.figures import Dataset, load
+from bilateral.report.story import fmt
 
 from .conftest import DATA
 
@@ -241,13 +243,13 @@ def test_horizon_words_and_parameter_sense(ds, base_year, horizon_year):
     years = [y for y in ANNUAL_YEARS if f"gacc_trade_{y}" in ds.context]
     if base_year not in years:
         with pytest.raises(ParameterError, match="scenario_base_year"):
-            sense.check("trade", ds, params, "trade")
+            preflight.check("trade", ds, params, "trade")
         return
     if horizon_year <= base_year:
         with pytest.raises(ParameterError, match="horizon_year"):
-            sense.check("trade", ds, params, "trade")
+            preflight.check("trade", ds, params, "trade")
         return
-    sense.check("trade", ds, params, "trade")  # everything else runs
+    preflight.check("trade", ds, params, "trade")  # everything else runs
     title = story.trade.scenarios_title(ds["horizon"], horizon_year)
     para = text(story.trade.scenarios_paragraph(ds["horizon"], base_year, horizon_year))
     claim = {c.id: c for c in claims.evaluate(ds, horizon_year=horizon_year)}[
@@ -344,7 +346,7 @@ def test_majority_words_and_verdict(ds):
 @given(datasets(), st.floats(0.1, 10, allow_nan=False))
 def test_tourism_sense_check_runs_for_any_plausible_data(ds, thr):
     assume(ds["visitors_2023"].value > 0)
-    sense.check("tourism", ds, {"threshold_multiple": thr}, "tourism")
+    preflight.check("tourism", ds, {"threshold_multiple": thr}, "tourism")
 
 
 @SETTINGS

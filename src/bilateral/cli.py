@@ -14,9 +14,10 @@ import signal
 import sys
 from pathlib import Path
 
-from . import __version__, paths
-from .engine import signals
-from .text import printable
+from bilateral import __version__
+from bilateral.core import paths
+from bilateral.core.text import printable
+from bilateral.engine import signals
 
 EXIT_OK, EXIT_NOTEBOOK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -132,7 +133,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _cmd_diff(args) -> int:
-    from .review import diff
+    from bilateral.review import diff
 
     found = diff.compare(args.old, args.new)
     show = {"text": diff.as_text, "markdown": diff.as_markdown, "json": diff.as_json}
@@ -141,11 +142,11 @@ def _cmd_diff(args) -> int:
 
 
 def _cmd_verify(args) -> int:
-    from .review import diff, verify
+    from bilateral.review import diff, verify
 
     found, notes = verify.verify(args.pdf)
     if not found:
-        from .review import evidence, results
+        from bilateral.review import evidence, results
 
         rec = results.loads(evidence.read(args.pdf)[evidence.RESULTS], str(args.pdf))
         _say(f"{args.pdf}: verified: {verify.summary(rec)} match the embedded evidence",
@@ -228,10 +229,10 @@ def _width() -> int:
 
 
 def _cmd_params(args) -> int:
-    from .engine.options import notebook_names, resolve_notebook
-    from .errors import NotebookSourceError
-    from .params import notebook_parameters, read_notebook
-    from .text import shown
+    from bilateral.core.errors import NotebookSourceError
+    from bilateral.core.text import shown
+    from bilateral.engine.options import notebook_names, resolve_notebook
+    from bilateral.params import notebook_parameters, read_notebook
 
     names = args.notebooks or notebook_names(args.notebooks_dir)
     listed = []
@@ -251,7 +252,7 @@ def _cmd_params(args) -> int:
 
 
 def _print_params(listed) -> None:
-    from .text import shown
+    from bilateral.core.text import shown
 
     for name, path, ps, why in listed:
         print(printable(f"{name} ({shown(path)})"))
@@ -268,8 +269,8 @@ def _print_params(listed) -> None:
 
 
 def _cmd_build(args) -> int:
-    from .engine import quick
-    from .engine.options import Options
+    from bilateral.engine import quick
+    from bilateral.engine.options import Options
 
     opts = Options(
         notebooks=args.notebooks, parameters=[tuple(x) for x in args.parameters],
@@ -288,7 +289,7 @@ def _cmd_build(args) -> int:
         if not args.quiet and not args.dry_run:
             _say(f"0 built, {len(fresh)} up to date")
         return EXIT_OK
-    from .engine.build import build
+    from bilateral.engine.build import build
 
     outcomes = build(opts, Progress(args.quiet))
     failed = [o for o in outcomes if not o.ok]
@@ -346,7 +347,7 @@ def _main(argv: list[str] | None) -> int:
         skip_iri_grammar()
         args = parser().parse_args(argv)
         debug = args.debug
-        from .errors import BilateralError
+        from bilateral.core.errors import BilateralError
 
         try:
             if args.command == "params":

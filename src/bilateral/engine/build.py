@@ -4,20 +4,21 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import paths
-from ..errors import BilateralError, NotebookError, TargetError
-from ..text import shown
-from . import lock, pool, publish, quick, signals
-from .options import FORMATS, Options
-from .plan import Plan, Target, plan
-from .state import read_state
-from .workspace import workspace
+from bilateral.core import paths
+from bilateral.core.errors import BilateralError, NotebookError, TargetError
+from bilateral.core.text import shown
+from bilateral.engine import lock, pool, publish, quick, signals
+from bilateral.engine.options import FORMATS, Options
+from bilateral.engine.plan import Plan, Target, plan
+from bilateral.engine.state import read_state
+from bilateral.engine.workspace import workspace
 
 Reporter = Callable[[str, str, str], None]
 """``report(target_key, state, detail)``: called at each step of each target; a warning
@@ -45,7 +46,7 @@ def preflight(targets: list[Target]) -> None:
     Called once something is out of date, so that a no-op build does not load WeasyPrint.
     """
     if any("pdf" in t.formats for t in targets):
-        from ..pdf import weasyprint_module
+        from bilateral.export.weasy import weasyprint_module
 
         weasyprint_module()
 
@@ -58,16 +59,27 @@ def _warm() -> None:
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
-    from .. import render  # noqa: F401
-    from . import execute  # noqa: F401
+    from bilateral.engine import execute  # noqa: F401
+    from bilateral.export import render  # noqa: F401
+
+
+def _report_date(dataset) -> str:
+    """The date a report shows: the data's own date; without one, ``SOURCE_DATE_EPOCH``
+    (the reproducible-builds convention), else today's date in UTC."""
+    as_of = getattr(dataset, "as_of", None)
+    if as_of is not None:
+        return as_of.isoformat()
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    stamp = int(epoch) if epoch.isdigit() else time.time()
+    return datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).date().isoformat()
 
 
 def run_target(t: Target, staging_root: Path, opts: Options, report_date: str,
                kernel_dir: Path) -> Outcome:
     """Execute and render one target into its own staging folder (a worker's whole job)."""
-    from ..pdf import PDFError
-    from .execute import execute
-    from .render import OutOfTime, deadline, render
+    from bilateral.engine.execute import execute
+    from bilateral.engine.render import OutOfTime, deadline, render
+    from bilateral.export.weasy import PDFError
 
     start = time.perf_counter()
     ends = time.monotonic() + opts.timeout
@@ -134,7 +146,7 @@ def _early_index(p: Plan, staging: Path, queue: list[Target], done: list[Outcome
     """Start laying the index out (``publish.EarlyIndex``) when the page count of every
     report still running is known from its last build (``previous``: key → pages); else
     None."""
-    from ..review import index, results
+    from bilateral.review import index, results
 
     if any("pdf" not in t.formats for t in queue):
         return None
@@ -184,10 +196,10 @@ def _execute_all(p: Plan, queue: list[Target], report: Reporter, ws,
     """Lock, stage, run each stale target in a worker, publish each as it ends, then
     write the reviewers' index of the output folder, and the stamp that lets the next
     build with the same inputs answer at once (``quick``)."""
-    from ..pdf import PDFError
+    from bilateral.export.weasy import PDFError
 
     opts = p.options
-    report_date = p.dataset.as_of.isoformat()
+    report_date = _report_date(p.dataset)
     outcomes = []
     with lock.locked(p.folders) as locks, lock.staging_area(p.out_dir) as staging:
         state, warning = read_state(p.out_dir)
@@ -238,8 +250,8 @@ def _execute_all(p: Plan, queue: list[Target], report: Reporter, ws,
 def _warm_pool(queue: list[Target], ws):
     """The warm pool the workers' kernels are forked from (``warm``), started now so that
     its imports run beside the parent's; stopped, with any kernel left, at the end."""
-    from . import warm
-    from .execute import kernel_environment
+    from bilateral.engine import warm
+    from bilateral.engine.execute import kernel_environment
 
     pool_ = None
     # Only for ipykernel: a notebook of another language's kernel starts it as it is.

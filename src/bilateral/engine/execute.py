@@ -24,8 +24,8 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import NotebookError
-from ..text import printable, recorded
+from bilateral.core.errors import NotebookError
+from bilateral.core.text import printable, recorded
 
 # papermill hands its logger to nbclient, whose errors would otherwise reach stderr through
 # logging's last-resort handler as a second line; ours is the one line that reports them.
@@ -247,7 +247,7 @@ def _kernel_manager_class(connection_file: Path, warm_socket: Path | None):
 
         async def start_kernel(self, **kw):
             if warm_socket is not None and self.provisioner is None:
-                from .warm import provisioner_class
+                from bilateral.engine.warm import provisioner_class
 
                 self.kernel_id = self.kernel_id or str(uuid.uuid4())
                 self.provisioner = provisioner_class(warm_socket)(
@@ -382,7 +382,7 @@ def execute(t, staging: Path, deadline: float, timeout: int, kernel_dir: Path):
     _register()
     staging.mkdir(parents=True, exist_ok=True)
     out = staging / f"{t.name}.ipynb"
-    from .warm import SOCKET_NAME, wanted
+    from bilateral.engine.warm import SOCKET_NAME, wanted
 
     warm_socket = kernel_dir / SOCKET_NAME
     run = _Run(deadline, kernel_dir / f"{t.index}.json", staging / "kernel-stderr.txt",

@@ -23,9 +23,9 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import BuildLockedError, OutputFolderError
-from ..text import shown
-from . import signals
+from bilateral.core.errors import BuildLockedError, OutputFolderError
+from bilateral.core.text import shown
+from bilateral.engine import signals
 
 LOCK_FILE = ".bilateral.lock"
 STAGING_PREFIX = ".staging-"

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import paths
-from ..errors import OutputFolderError, UsageError
-from ..text import excerpt, shown
+from bilateral.core import paths
+from bilateral.core.errors import OutputFolderError, UsageError
+from bilateral.core.text import excerpt, shown
 
 FORMATS = ("html", "pdf")
 FAILED_DIR = "_failed"

@@ -3,7 +3,9 @@
 Before any kernel starts and before anything is written: the options, the names, the
 output folder against the inputs, each notebook (read once, bounded), the parameters and
 parameter files, the data (copied into the build's private folder and validated there),
-and every analysis and sentence of each report (``sense.check``).
+and, for a notebook that names its analysis (``bilateral.checks`` in its metadata), every
+analysis and sentence of its report (the analysis's ``preflight``, see
+:mod:`bilateral.core.analyses`). The data folder is read only when a notebook takes it.
 """
 
 from __future__ import annotations
@@ -15,9 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import figures, files, paths, sense
-from ..errors import AnalysisInputError, DataError, NotebookSourceError, ParameterError, UsageError
-from ..params import (
+from bilateral.core import analyses, files, paths
+from bilateral.core.errors import (
+    AnalysisInputError,
+    DataError,
+    NotebookSourceError,
+    ParameterError,
+    UsageError,
+)
+from bilateral.core.text import excerpt, path_text, printable, recorded, shown
+from bilateral.engine import options as opt
+from bilateral.engine.state import CODE_PATTERNS, STATE_FILE, sha, tree_digest, versions, why_stale
+from bilateral.engine.workspace import MAX_NOTEBOOK, Workspace
+from bilateral.params import (
     load_base64_option,
     load_file,
     load_yaml_option,
@@ -26,12 +38,8 @@ from ..params import (
     read_notebook,
     resolve,
 )
-from ..review import results
-from ..review.diff import RESULTS_SUFFIX
-from ..text import excerpt, path_text, printable, recorded, shown
-from . import options as opt
-from .state import CODE_PATTERNS, STATE_FILE, sha, tree_digest, versions, why_stale
-from .workspace import MAX_NOTEBOOK, Workspace
+from bilateral.review import results
+from bilateral.review.diff import RESULTS_SUFFIX
 
 
 @dataclass
@@ -82,7 +90,9 @@ class Target:
 @dataclass
 class Plan:
     targets: list[Target]
-    dataset: figures.Dataset
+    dataset: Any
+    """The validated data (see :mod:`bilateral.core.analyses`), or None when no notebook
+    takes the data folder."""
     options: opt.Options
     out_dir: Path = Path(".")
     folders: list[Path] = field(default_factory=list)
@@ -162,7 +172,7 @@ def kernel(nb, where: str) -> str:
     return name
 
 
-def _data(opts: opt.Options, ws: Workspace) -> tuple[figures.Dataset, Path, str]:
+def _data(opts: opt.Options, ws: Workspace) -> tuple[Any, Path, str]:
     """Copy, validate and fingerprint the data folder; return the dataset (its ``folder``
     the user's), the private copy, and the user's folder as text for the notebooks."""
     given = Path(opts.data_dir)
@@ -175,9 +185,10 @@ def _data(opts: opt.Options, ws: Workspace) -> tuple[figures.Dataset, Path, str]
     if path_text(folder) != str(folder):
         raise DataError(str(folder), "the data folder's path is not UTF-8 text (it is "
                         "written into the executed notebooks); rename the folder")
-    copy = ws.data_copy(folder, folder.parent)
+    reader = analyses.for_data()
+    copy = ws.data_copy(folder, folder.parent, reader.data_files(folder))
     try:
-        dataset = figures.load(copy)
+        dataset = reader.load(copy)
     except DataError as exc:
         if str(copy) not in exc.file:
             raise
@@ -204,9 +215,23 @@ def _takes_data(declared: dict) -> bool:
     return p is not None and p.typed and p.type == "str"
 
 
-def _sense(check: str | None, dataset, values: dict, name: str, data_shown: str) -> None:
+def _analysis(checks, where: str):
+    """The analysis a notebook's ``bilateral.checks`` names (None for none); an unknown
+    name is refused."""
+    if checks is None:
+        return None
+    found = analyses.for_checks(checks) if isinstance(checks, str) else None
+    if found is None:
+        raise ParameterError("checks", f"unknown checks {excerpt(str(checks))} in the "
+                             f"notebook's metadata (known: {', '.join(analyses.known_checks())})",
+                             where)
+    return found
+
+
+def _preflight(analysis, checks: str, dataset, values: dict, name: str,
+               data_shown: str) -> None:
     try:
-        sense.check(check, dataset, values, name)
+        analysis.preflight(checks, dataset, values, name)
     except (ValueError, ArithmeticError) as exc:
         raise AnalysisInputError(name, data_shown, excerpt(str(exc)).strip("'\"")) from None
 
@@ -241,8 +266,13 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
                   + [(f, load_file(f)) for f in opts.parameter_files]
                   + [(option_name("-y", y), load_yaml_option(y))
                      for y in opts.parameters_yaml])
-    dataset, data_copy, data_text = _data(opts, ws)
-    data_shown = shown(dataset.folder)
+    checks_of = {n: nb.metadata.get("bilateral", {}).get("checks")
+                 for n, (_, _, _, nb, _) in notebooks.items()}
+    analysis_of = {n: _analysis(checks_of[n], shown(notebooks[n][0])) for n in notebooks}
+    dataset = data_copy = data_text = data_shown = None
+    if any(_takes_data(declared_params[n]) or analysis_of[n] for n in notebooks):
+        dataset, data_copy, data_text = _data(opts, ws)
+        data_shown = shown(dataset.folder)
     code_digest = tree_digest(paths.PACKAGE, CODE_PATTERNS)
     versions_digest = sha(versions().encode())
     versions_ = results.versions()
@@ -262,26 +292,28 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
             defaults = {k: p.default for k, p in declared_params[name].items()}
             # Parameters that depend on each other or on the data, and every analysis and
             # sentence of the report, before any kernel starts.
-            _sense(nb.metadata.get("bilateral", {}).get("checks"), dataset,
-                   {**defaults, **params}, name, data_shown)
+            analysis, checks = analysis_of[name], checks_of[name]
+            if analysis is not None:
+                _preflight(analysis, checks, dataset, {**defaults, **params}, name,
+                           data_shown)
             run_params = dict(params)
             if _takes_data(declared_params[name]):
                 params["data_dir"] = data_text
                 run_params["data_dir"] = str(data_copy)
-            checks = nb.metadata.get("bilateral", {}).get("checks")
             t = Target(name, path, scenario, params, out / scenario if scenario else out,
                        tuple(opts.formats), run_source=copy, run_parameters=run_params,
                        trusted=trusted, index=len(targets) + 1,
                        title=str(nb.metadata.get("title", name)), evidence_source=data,
                        kernel=kernels[name])
-            if trusted and checks in results.VALUES:
-                t.results = results.dumps(results.record(
+            if trusted and analysis is not None:
+                t.results = results.dumps(analysis.record(
                     checks, dataset, {**defaults, **params}, report=name, scenario=scenario,
                     title=t.title, versions_=versions_))
             t.digests = {
                 "notebook": sha(data),
                 "parameters": sha(json.dumps(params, sort_keys=True).encode()),
-                "data": dataset.fingerprint, "code": code_digest,
+                "data": dataset.fingerprint if dataset is not None else "",
+                "code": code_digest,
                 "versions": versions_digest,
                 "options": sha(f"{opts.show_code}|{opts.paper.lower()}".encode()),
             }

@@ -15,20 +15,19 @@ its workers at once, and let them print tracebacks on Ctrl-C.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import pickle
 import select
 import signal
 import struct
-import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import signals
+from bilateral.core.process import die_with_parent
+from bilateral.engine import signals
 
 GRACE = 10.0
 """Seconds a worker has past its deadline to report its own timeout, and to stop when
@@ -61,23 +60,13 @@ class _Worker:
     buf: bytearray = field(default_factory=bytearray)
 
 
-def die_with_parent() -> None:
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(Exception):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:
-            os._exit(1)
-
-
 def _child(write_fd: int, close_fds: list[int], log: Path, work: Callable, item) -> None:
     """A worker's whole life; never returns."""
     code = 0
     try:
         signals.in_child()
         os.setpgid(0, 0)
-        die_with_parent()
+        die_with_parent(exit_if_orphaned=True)
         for fd in close_fds:
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -90,7 +79,7 @@ def _child(write_fd: int, close_fds: list[int], log: Path, work: Callable, item)
             value = work(item)
             result = Result("ok", value=value)
         except Exception as exc:  # noqa: BLE001 - everything goes back to the build
-            from ..errors import BilateralError
+            from bilateral.core.errors import BilateralError
 
             if isinstance(exc, BilateralError):
                 result = Result("error", error=exc)
@@ -153,7 +142,7 @@ def _reap(w: _Worker, block: bool = True) -> int | None:
 
 
 def _died(w: _Worker, code: int | None) -> Result:
-    from .execute import last_line
+    from bilateral.engine.execute import last_line
 
     how = (f"was killed by signal {signal.Signals(-code).name}" if code and code < 0
            else f"exited with code {code}")

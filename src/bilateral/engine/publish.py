@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .. import files
-from ..errors import TargetError
-from ..text import shown
-from . import signals
-from .options import FAILED_DIR
-from .state import STATE_FILE, state_bytes
+from bilateral.core import files
+from bilateral.core.errors import TargetError
+from bilateral.core.text import shown
+from bilateral.engine import signals
+from bilateral.engine.options import FAILED_DIR
+from bilateral.engine.state import STATE_FILE, state_bytes
 
 
 def publish(t, staging: Path) -> dict[str, str]:
@@ -64,8 +64,8 @@ def write_state(out_dir: Path, staging: Path, state: dict) -> None:
 def _render_index(p, folder: Path, pending=None) -> list[str] | None:
     """``index.html`` (and ``index.pdf``) into ``folder``; the names written, or None when
     there is no record to list."""
-    from ..errors import InputError
-    from ..review import index
+    from bilateral.core.errors import InputError
+    from bilateral.review import index
 
     try:
         page = index.page(p.out_dir, {t.key: t.title for t in p.targets}, pending)
@@ -74,7 +74,7 @@ def _render_index(p, folder: Path, pending=None) -> list[str] | None:
     names = ["index.html"]
     (folder / "index.html").write_text(page, encoding="utf-8")
     if "pdf" in p.options.formats:
-        from ..pdf import html_to_pdf
+        from bilateral.export.weasy import html_to_pdf
 
         pdf, _ = html_to_pdf(page)
         (folder / "index.pdf").write_bytes(pdf)

@@ -27,9 +27,9 @@ import stat
 import sys
 from pathlib import Path
 
-from .. import files, paths
-from . import options as opt
-from .state import CODE_PATTERNS, STATE_FILE, read_state, sha
+from bilateral.core import files, paths
+from bilateral.engine import options as opt
+from bilateral.engine.state import CODE_PATTERNS, STATE_FILE, read_state, sha
 
 SCHEME = "bilateral-stamp-1"
 MAX_STAMPS = 8
@@ -112,12 +112,12 @@ def _installed() -> str:
 def inputs_digest(opts: opt.Options) -> str | None:
     """One digest of the raw bytes of everything the build reads; None when an input is
     missing, unreadable, not a regular file or too large (the plan says what is wrong)."""
-    from ..figures import data_files
+    from bilateral.core.analyses import for_data
 
     h = _Hasher()
     try:
         h.text("installed", _installed())
-        for p in data_files(Path(opts.data_dir)):
+        for p in for_data().data_files(Path(opts.data_dir)):
             h.file("data", p, missing_ok=True)
         for n in opts.notebooks or opt.notebook_names(opts.notebooks_dir):
             name, path = opt.resolve_notebook(n, opts.notebooks_dir)

@@ -1,6 +1,6 @@
 """Render an executed notebook into HTML and PDF, within what is left of the target's time.
 
-The exporters are :mod:`bilateral.render`'s. A notebook that is not the project's own (one
+The exporters are :mod:`bilateral.export.render`'s. A notebook that is not the project's own (one
 given by path, or from another ``--notebooks-dir``) is rendered in sanitized mode: its
 markup is cleaned with an allow-list, nothing in it runs or is fetched.
 """
@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..review.diff import RESULTS_SUFFIX
+from bilateral.review.diff import RESULTS_SUFFIX
 
 
 class OutOfTime(BaseException):
@@ -42,7 +42,7 @@ def deadline(at: float) -> Iterator[None]:
 
 def _evidence(t) -> dict:
     """What the PDF embeds: its results record, parameters, notebook and data files."""
-    from ..review import evidence, results
+    from bilateral.review import evidence, results
 
     rec = results.loads(t.results, f"{t.key} results")
     data = rec.get("data", {})
@@ -55,7 +55,7 @@ def _evidence(t) -> dict:
 def render(nb, t, staging: Path, opts, report_date: str) -> int | None:
     """Write the HTML and PDF of an executed notebook into ``staging``; return the page
     count of the PDF."""
-    from ..render import ReportHTMLExporter, WeasyPDFExporter
+    from bilateral.export.render import ReportHTMLExporter, WeasyPDFExporter
 
     settings = dict(show_code=opts.show_code, paper=opts.paper.lower(), report_date=report_date,
                     sanitize=not t.trusted)

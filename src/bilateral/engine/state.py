@@ -14,8 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-from .. import files
-from ..text import shown
+from bilateral.core import files
+from bilateral.core.text import shown
 
 STATE_FILE = ".bilateral-state.json"
 CODE_PATTERNS = ("*.py", "*.j2", "*.css", "*.json")

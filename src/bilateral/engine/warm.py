@@ -23,9 +23,9 @@ or on the notebook's folder. ipykernel and IPython are imported by every kernel 
 numpy and ``matplotlib.figure`` read their configuration at import (``MPLBACKEND``,
 ``matplotlibrc`` in the working folder), so they are imported only when every target is
 one of the project's notebooks, in the notebooks' folder and environment. No ``bilateral``
-module is imported early: its import registers displays in the running IPython shell,
-which a pool does not have. ``matplotlib_inline`` and ``pyplot`` are not either: their
-import hooks into the shell.
+module is imported early: a foreign notebook's kernel should hold none, and
+``bilateral.report`` registers displays when it is imported in a kernel. ``matplotlib_inline`` and
+``pyplot`` are not imported early either: their import hooks into the shell.
 
 The worker's side is a kernel provisioner (jupyter_client's public extension point) that
 launches through the pool and falls back to an ordinary launch when the command is not
@@ -38,9 +38,9 @@ turns it off.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
+import runpy
 import select
 import signal
 import socket
@@ -49,6 +49,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+# The pool is run by path and imports no bilateral module (a foreign notebook's kernel is
+# forked from it and holds none): the one helper it shares is run from its file.
+die_with_parent = runpy.run_path(
+    str(Path(__file__).resolve().parents[1] / "core" / "process.py"))["die_with_parent"]
 
 SOCKET_NAME = "warm.sock"
 KERNEL_IMPORTS = ("ipykernel.kernelapp",)
@@ -82,8 +87,8 @@ class Pool:
             listener.listen(64)
             imports = KERNEL_IMPORTS + (PROJECT_IMPORTS if project_only else ())
             with open(log, "ab") as err:
-                # Run by path, not as bilateral.engine.warm: importing the package would
-                # run bilateral/__init__ before any IPython shell exists (see above).
+                # Run by path, not as bilateral.engine.warm: no bilateral module is
+                # imported into the kernels forked from it (see above).
                 self.process = subprocess.Popen(
                     [sys.executable, "-c", _RUN, __file__, str(listener.fileno()), *imports],
                     stdin=subprocess.DEVNULL, stdout=err, stderr=err,
@@ -235,11 +240,6 @@ def _fd(stream, default: int) -> int:
 
 # ------------------------------------------------------------------------ the pool itself
 
-def _die_with_parent(sig: int) -> None:
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, sig)  # PR_SET_PDEATHSIG
-
-
 def _close_fds_above_2() -> None:
     try:
         fds = [int(n) for n in os.listdir("/proc/self/fd")]
@@ -256,7 +256,7 @@ def _become_kernel(req: dict, fds: list[int], ready_w: int) -> None:
     code = 1
     try:
         os.setsid()
-        _die_with_parent(signal.SIGKILL)
+        die_with_parent(signal.SIGKILL)
         for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD,
                   signal.SIGPIPE):
             signal.signal(s, signal.SIG_DFL)
@@ -384,7 +384,7 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
     signal.signal(signal.SIGTERM, serve.stop)
     signal.signal(signal.SIGHUP, serve.stop)
-    _die_with_parent(signal.SIGTERM)
+    die_with_parent(signal.SIGTERM)
     import importlib
 
     for name in imports:

@@ -20,9 +20,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .. import figures, files
-from ..errors import DataError, TargetError
-from . import signals
+from bilateral.core import files
+from bilateral.core.errors import DataError, TargetError
+from bilateral.engine import signals
 
 MAX_DATA_FILE = 8 * files.MiB
 """Largest data file accepted (the loader's own bound, checked again when copying)."""
@@ -52,14 +52,14 @@ class Workspace:
         p.write_bytes(data)
         return p
 
-    def data_copy(self, folder: Path, shown_parent: Path) -> Path:
-        """Copy the data files of ``folder`` into ``<root>/d/<folder's name>/``, each checked
-        (a regular file, bounded) before it is opened. Missing files are left missing for
-        the loader to name. Returns the copy's folder."""
+    def data_copy(self, folder: Path, shown_parent: Path, data_files: list[Path]) -> Path:
+        """Copy ``data_files`` (of ``folder``) into ``<root>/d/<folder's name>/``, each
+        checked (a regular file, bounded) before it is opened. Missing files are left
+        missing for the loader to name. Returns the copy's folder."""
         dest = self.root / "d" / (folder.name or "data")
         dest.mkdir(parents=True, mode=0o700)
         total = 0
-        for p in figures.data_files(folder):
+        for p in data_files:
             rel = p.relative_to(folder)
             try:
                 data = files.read_regular(p, MAX_DATA_FILE)

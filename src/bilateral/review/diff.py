@@ -127,8 +127,8 @@ def records_of(path) -> dict[str, dict[str, Any]]:
     """
     from pathlib import Path
 
-    from ..errors import InputError
-    from . import evidence, results
+    from bilateral.core.errors import InputError
+    from bilateral.review import evidence, results
 
     path = Path(path)
     try:

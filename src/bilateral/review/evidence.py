@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..pdf import Evidence
+from bilateral.core.errors import InputError
+from bilateral.export.weasy import Evidence
 
 RESULTS, PARAMETERS, NOTEBOOK, DATA_PREFIX = ("results.json", "parameters.json",
                                               "notebook.ipynb", "data__")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .diff import RESULTS_SUFFIX, records_of
+from bilateral.review.diff import RESULTS_SUFFIX, records_of
 
 _e = html.escape
 
@@ -80,7 +80,7 @@ def page(out_dir: Path, titles: dict[str, str] | None = None,
          pending: dict[str, Pending] | None = None) -> str:
     """The index page of the build in ``out_dir``, as self-contained HTML: the reports
     found there, with ``pending`` ones as they will be once published."""
-    from ..errors import InputError
+    from bilateral.core.errors import InputError
 
     titles, pending = titles or {}, pending or {}
     try:

@@ -1,9 +1,10 @@
 """``bilateral verify``: recompute a report from the evidence its PDF carries, and compare.
 
 The embedded data files are written to a temporary folder and loaded through the same
-validated door as any build (:func:`bilateral.figures.load`); the installed
-``bilateral`` then recomputes every value, claim and verdict with the embedded
-parameters, in-process, and the result is compared with the embedded ``results.json``.
+validated door as any build: the loader of the analysis the record names (its
+``checks``, see :mod:`bilateral.core.analyses`). That analysis then recomputes every
+value, claim and verdict with the embedded parameters, in-process, and the result is
+compared with the embedded ``results.json``.
 The embedded notebook is not executed: a PDF is not a reason to run the code it
 carries, and the record is computed by the same functions the notebook calls.
 """
@@ -14,8 +15,9 @@ import json
 import tempfile
 from pathlib import Path
 
-from ..errors import DataError
-from . import diff, evidence, results
+from bilateral.core import analyses
+from bilateral.core.errors import DataError
+from bilateral.review import diff, evidence, results
 
 
 def _records(pdf: Path) -> tuple[dict, dict | str]:
@@ -25,15 +27,14 @@ def _records(pdf: Path) -> tuple[dict, dict | str]:
     except ValueError as exc:
         raise evidence.NoEvidenceError(str(exc)) from None
     checks = embedded.get("checks")
-    if not checks or checks not in results.VALUES:
+    analysis = analyses.for_checks(checks) if isinstance(checks, str) else None
+    if analysis is None:
         raise evidence.NoEvidenceError(f"{pdf}: its results record names no analyses this "
                                        "version of bilateral can recompute")
     try:
         params = json.loads(files.get(evidence.PARAMETERS, b"{}").decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return embedded, "the embedded parameters.json is not JSON"
-    from ..figures import load
-
     with tempfile.TemporaryDirectory(prefix="bilateral-verify-") as tmp:
         folder = Path(tmp) / "data"
         for name, data in files.items():
@@ -45,8 +46,8 @@ def _records(pdf: Path) -> tuple[dict, dict | str]:
             (folder / rel).parent.mkdir(parents=True, exist_ok=True)
             (folder / rel).write_bytes(data)
         try:
-            ds = load(folder)
-            fresh = results.record(checks, ds, params, report=embedded.get("report", "?"),
+            ds = analysis.load(folder)
+            fresh = analysis.record(checks, ds, params, report=embedded.get("report", "?"),
                                    scenario=embedded.get("scenario"),
                                    title=embedded.get("title"))
         except DataError as exc:

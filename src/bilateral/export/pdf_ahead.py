@@ -1,0 +1,170 @@
+"""The PDF engine made ready ahead of time, in a child process.
+
+In a ``jupyter nbconvert --to bilateral_pdf`` process, importing WeasyPrint takes about
+0.8 s (cffi's declarations of Pango, fontTools' subsetter, its CSS machinery), and making
+the notebook's HTML about as long. Both are Python, so a thread could not overlap them;
+a forked child can: it imports WeasyPrint on the other core while this process makes the
+HTML, then lays the HTML out when it arrives and sends the PDF back.
+
+Used only where it helps and cannot hurt: for the first conversion of a process, when
+WeasyPrint is not imported yet (a build's workers have it from their parent already),
+this process runs one thread (forking a threaded process can leave the child holding a
+lock nobody releases), ``os.fork`` exists, and ``BILATERAL_PDF_AHEAD`` is not ``0``.
+Only the first: a process that converts several notebooks (``jupyter nbconvert --to
+bilateral_pdf *.ipynb``) imports WeasyPrint once, with the second, and keeps it; a
+child for each would import it each time (measured, five notebooks in one process:
+13.7 s with a child for each against 10.6 s with none). If the child dies or its answer is cut
+short, the layout is done here instead, so the PDF is the same either way; the child
+dies with this process and never outlives :meth:`Ahead.close`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import struct
+import sys
+import threading
+
+from bilateral.core.errors import PrerequisiteError
+from bilateral.export.weasy import PDFError, html_to_pdf
+
+_HEADER = struct.Struct(">Q")
+
+
+def _write_frame(fd: int, payload: bytes) -> None:
+    data = memoryview(_HEADER.pack(len(payload)) + payload)
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _read_exactly(fd: int, n: int) -> bytes | None:
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_frame(fd: int) -> bytes | None:
+    """One message, or None at the end of the stream (the other side closed or died)."""
+    header = _read_exactly(fd, _HEADER.size)
+    if header is None:
+        return None
+    return _read_exactly(fd, _HEADER.unpack(header)[0])
+
+
+def _serve(requests: int, answers: int) -> None:
+    """The child's life: import the engine, then lay out each HTML page it is sent."""
+    from bilateral.core.process import die_with_parent
+
+    die_with_parent()
+    # Ctrl-C reaches the whole process group: the parent stops this child itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(Exception):
+        import weasyprint  # noqa: F401  (an import error is raised again by html_to_pdf)
+    while (request := _read_frame(requests)) is not None:
+        html, evidence, when, variant = pickle.loads(request)
+        try:
+            answer = ("ok", html_to_pdf(html, evidence, when, variant))
+        except PDFError as exc:
+            answer = ("PDFError", str(exc))
+        except PrerequisiteError as exc:
+            answer = ("PrerequisiteError", str(exc))
+        _write_frame(answers, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+_started = False
+"""Whether this process started a child already (see the module's docstring)."""
+
+
+def wanted() -> bool:
+    return (not _started and "weasyprint" not in sys.modules and hasattr(os, "fork")
+            and threading.active_count() == 1
+            and os.environ.get("BILATERAL_PDF_AHEAD", "1") != "0")
+
+
+class Ahead:
+    """A child process importing WeasyPrint now, to lay out HTML sent to it later.
+
+    ``Ahead.start()`` returns None where a child is not wanted (see the module's
+    docstring); :func:`layout` then lays out in this process.
+    """
+
+    def __init__(self, pid: int, requests: int, answers: int):
+        self.pid, self._requests, self._answers = pid, requests, answers
+
+    @classmethod
+    def start(cls) -> Ahead | None:
+        global _started
+        if not wanted():
+            return None
+        _started = True
+        fds: list[int] = []
+        try:
+            fds = [*os.pipe(), *os.pipe()]
+            pid = os.fork()
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            return None
+        requests_r, requests_w, answers_r, answers_w = fds
+        if pid == 0:  # the child: never returns
+            code = 0
+            try:
+                os.close(requests_w)
+                os.close(answers_r)
+                _serve(requests_r, answers_w)
+            except BaseException:  # noqa: BLE001 - the parent lays out itself
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(requests_r)
+        os.close(answers_w)
+        return cls(pid, requests_w, answers_r)
+
+    def layout(self, html: str, evidence=(), when=None, variant=None) -> tuple[bytes, int]:
+        """``pdf.html_to_pdf`` done by the child; here if the child cannot answer."""
+        answer = None
+        if self.pid:
+            try:
+                _write_frame(self._requests, pickle.dumps(
+                    (html, tuple(evidence), when, variant), protocol=pickle.HIGHEST_PROTOCOL))
+                answer = _read_frame(self._answers)
+            except OSError:  # the child is gone (EPIPE)
+                answer = None
+        if answer is None:
+            self.close()
+            return html_to_pdf(html, evidence, when, variant)
+        kind, value = pickle.loads(answer)
+        if kind == "PDFError":
+            raise PDFError(value)
+        if kind == "PrerequisiteError":
+            raise PrerequisiteError(value)
+        return value
+
+    def close(self) -> None:
+        """Stop the child (idle or still importing) and reap it."""
+        if not self.pid:
+            return
+        pid, self.pid = self.pid, 0
+        for fd in (self._requests, self._answers):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+def layout(ahead: Ahead | None, html: str, evidence=(), when=None, variant=None
+           ) -> tuple[bytes, int]:
+    """Lay ``html`` out by ``ahead``'s child when there is one, else in this process."""
+    if ahead is None:
+        return html_to_pdf(html, evidence, when, variant)
+    return ahead.layout(html, evidence, when, variant)

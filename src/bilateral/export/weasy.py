@@ -1,0 +1,147 @@
+"""HTML to PDF with WeasyPrint, offline: the PDF engine alone, without nbconvert.
+
+Kept apart from ``render`` so that checking the engine is present (``build.plan``)
+costs the import of WeasyPrint only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from bilateral.core.errors import PrerequisiteError
+
+
+def weasyprint_module():
+    """Import WeasyPrint, or say which system package it lacks."""
+    try:
+        import weasyprint
+    except ImportError:
+        raise PrerequisiteError("the PDF engine WeasyPrint is not installed (pip install "
+                                "weasyprint), or build with --formats html") from None
+    except OSError as exc:  # Pango or its friends cannot be loaded
+        raise PrerequisiteError(
+            f"the PDF engine WeasyPrint cannot load its system libraries ({exc}); install "
+            "Pango ≥ 1.44 (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0), "
+            "or build with --formats html") from None
+    return weasyprint
+
+
+class PDFError(Exception):
+    """WeasyPrint could not lay the report out."""
+
+
+class _PrintOnlyCSS(logging.Filter):
+    """Drops WeasyPrint's notes on CSS it does not apply in print: the stylesheet is shared
+    with the screen (scrolling, media queries), and a notebook's inline styles are its own.
+    Other warnings pass."""
+
+    NOTES = ("Ignored ", "Expected a media type", "Invalid media type", "Unknown pseudo")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.NOTES)
+
+
+@contextlib.contextmanager
+def _quiet_css():
+    logger = logging.getLogger("weasyprint")
+    note_filter = _PrintOnlyCSS()
+    logger.addFilter(note_filter)
+    try:
+        yield
+    finally:
+        logger.removeFilter(note_filter)
+
+
+def _offline_fetcher(weasyprint):
+    """A URL fetcher that serves ``data:`` URLs and refuses everything else.
+
+    A refused resource is left out of the page (WeasyPrint logs it and goes on), never
+    fetched and never fatal: a report does not depend on anything outside itself.
+    """
+    try:
+        from weasyprint.urls import URLFetcher
+    except ImportError:  # WeasyPrint < 68
+        def fetch(url, *args, **kw):
+            if not url.startswith("data:"):
+                raise ValueError(f"offline build: refusing to fetch {url}")
+            return weasyprint.default_url_fetcher(url, *args, **kw)
+        return fetch
+    return URLFetcher(allowed_protocols=["data"], fail_on_errors=False)
+
+
+PDF_VARIANT = "pdf/a-3a"
+"""PDF/A-3 level A: archival, tagged (headings, tables with header cells, figures with
+their alt text), and able to carry the report's evidence as associated files. The PDF
+is also identified as PDF/UA-1 (:data:`PDFUA_XMP`), which the tagging serves."""
+
+PDFUA_XMP = (b'<rdf:Description rdf:about="" '
+             b'xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">'
+             b"<pdfuaid:part>1</pdfuaid:part></rdf:Description>")
+"""PDF/UA-1 identification, added to the one ``rdf:RDF`` of the XMP metadata."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A file embedded in the PDF as an associated file (PDF/A-3).
+
+    ``relationship`` is PDF/A-3's AFRelationship: ``Source`` for what the report was
+    made from (data, notebook), ``Data`` for what it computed (results, parameters).
+    """
+
+    name: str
+    data: bytes
+    description: str
+    relationship: str = "Data"
+
+
+def _accessible(document, pdf) -> None:
+    """PDF/UA: viewers show the document's title, not its file name; and the metadata
+    says the PDF is PDF/UA-1 (WeasyPrint writes one variant's identification only)."""
+    import pydyf
+
+    pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+    ref = pdf.catalog.get("Metadata")
+    if ref:
+        text = ref.decode() if isinstance(ref, bytes) else str(ref)  # "12 0 R"
+        stream = pdf.objects[int(text.split()[0])]
+        data = b"".join(x if isinstance(x, bytes) else str(x).encode() for x in stream.stream)
+        stream.stream = [data.replace(b"</rdf:RDF>", PDFUA_XMP + b"</rdf:RDF>", 1)]
+
+
+def html_to_pdf(html: str, evidence: tuple[Evidence, ...] = (),
+                when: datetime | None = None, variant: str | None = PDF_VARIANT
+                ) -> tuple[bytes, int]:
+    """Lay out ``html`` with WeasyPrint; return the PDF bytes and the page count.
+
+    ``evidence`` is embedded as associated files dated ``when`` (a fixed date, so that
+    equal inputs give equal bytes; the epoch when None). ``variant`` None writes a plain,
+    untagged PDF.
+
+    Raises PDFError when WeasyPrint fails, whatever it raises (its fatal fetching error
+    derives from BaseException).
+    """
+    weasyprint = weasyprint_module()
+    try:
+        from weasyprint.urls import FatalURLFetchingError
+    except ImportError:  # pragma: no cover - older WeasyPrint
+        FatalURLFetchingError = Exception  # noqa: N806
+    when = when or datetime(1970, 1, 1, tzinfo=timezone.utc)
+    try:
+        # No base URL: a relative reference has nothing to resolve against.
+        with _quiet_css():
+            doc = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher(weasyprint)).render()
+        options = {}
+        if variant:
+            options = {"pdf_variant": variant, "finisher": _accessible}
+        attachments = [weasyprint.Attachment(string=e.data, name=e.name,
+                                             description=e.description,
+                                             relationship=e.relationship,
+                                             created=when, modified=when)
+                       for e in evidence]
+        return doc.write_pdf(attachments=attachments, **options), len(doc.pages)
+    except (Exception, FatalURLFetchingError) as exc:
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise PDFError(f"{type(exc).__name__}: {why}" if why else type(exc).__name__) from None

@@ -1,0 +1,40 @@
+"""The report as the build engine sees it: registered under the entry point group
+``bilateral.analyses`` (see :mod:`bilateral.core.analyses`).
+
+Every method imports what it needs when it is called, so that finding the analysis costs
+the engine nothing (a build with nothing to do reads only :meth:`Report.data_files`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+class Report:
+    """The trade and tourism report: its data folder, checks and results record."""
+
+    checks = frozenset({"trade", "tourism"})
+
+    def data_files(self, folder: Path) -> list[Path]:
+        from bilateral.report.data.figures import data_files
+
+        return data_files(folder)
+
+    def load(self, folder: Path):
+        from bilateral.report.data.figures import load
+
+        return load(folder)
+
+    def preflight(self, checks: str, data, values: dict[str, Any], notebook: str) -> None:
+        from bilateral.report import preflight
+
+        preflight.check(checks, data, values, notebook)
+
+    def record(self, checks: str, data, values: dict[str, Any], **kwargs) -> dict[str, Any]:
+        from bilateral.report import record
+
+        return record.record(checks, data, values, **kwargs)
+
+
+ANALYSIS = Report()

@@ -1,0 +1,161 @@
+"""The tourism report's words: paragraphs, alt texts and captions."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from bilateral.report.analysis.tourism import Growth, MajorityCheck, SourceMatch
+from bilateral.report.story import fmt
+from bilateral.report.story.markup import strong
+from bilateral.report.story.words import compare, count_word, period_name, plain, step
+
+
+def threshold(g: Growth) -> str:
+    """The threshold as the user set it: ``'3×'``, ``'3.25×'``."""
+    return f"{plain(g.threshold)}×"
+
+
+def years(g: Growth) -> tuple[str, str]:
+    return period_name(g.before.period), period_name(g.after.period)
+
+
+def _printed_to(g: Growth) -> str:
+    b, a = g.before, g.after
+    if b.decimals == a.decimals:
+        return f"Both numbers are printed to the nearest {step(b.decimals)}"
+    return (f"{fmt.people(b.value)} is printed to the nearest {step(b.decimals)} and "
+            f"{fmt.people(a.value)} to the nearest {step(a.decimals)}")
+
+
+def growth_paragraph(g: Growth, safe_decimals: int | None) -> Markup:
+    """Growth and multiple from one year to the next, against the threshold.
+
+    ``safe_decimals`` is :func:`bilateral.report.analysis.tourism.coarsest_rounding_keeping`'s answer, or
+    ``None`` when even the printed figures do not keep the multiple above the threshold.
+    """
+    y0, y1 = years(g)
+    b, a = fmt.people(g.before.value), fmt.people(g.after.value)
+    moved = compare(g.after.value, g.before.value, "rose", "fell", "stayed the same")
+    thr = threshold(g)
+    out = [Markup(
+        "Foreign visitors {moved} from {b} in {y0} to {a} in {y1}: growth of {gr}, a multiple "
+        "of {mult}.").format(moved=moved, b=strong(b), a=strong(a), y0=y0, y1=y1,
+                              gr=strong(fmt.pct(g.growth_pct.point, 1)),
+                              mult=strong(fmt.times(g.multiple.point, 3)))]
+    out.append(Markup(
+        "{printed}, so each stands for anything within half that step of itself; over those "
+        "ranges the multiple lies between {lo} and {hi}.").format(
+            printed=_printed_to(g), lo=fmt.times(g.multiple.lo, 3),
+            hi=fmt.times(g.multiple.hi, 3)))
+    verdict = growth_verdict_sentence(g)
+    out.append(Markup(verdict))
+    if g.above_threshold_surely and safe_decimals is not None \
+            and safe_decimals < g.after.decimals:
+        out.append(Markup(
+            "Even if {a} had been rounded to the nearest {safe}, the multiple would still "
+            "exceed {thr}.").format(a=a, safe=step(safe_decimals), thr=thr))
+    return Markup(" ").join(out)
+
+
+def growth_verdict_sentence(g: Growth) -> str:
+    """Where the multiple's interval lies against the threshold, in words."""
+    thr = threshold(g)
+    if g.above_threshold_surely:
+        return (f"Every value in that range is above {thr}, the threshold taken for \"more "
+                "than tripled\": the claim holds.")
+    if g.above_threshold_at_point:
+        return (f"The printed figures give more than {thr}, but the range reaches {thr} or "
+                "below: the claim holds only within rounding.")
+    if g.multiple.hi > g.threshold:
+        return (f"The printed figures give {thr} or less, and only some values in the range "
+                f"exceed it: the figures do not support \"more than tripled\".")
+    return (f"No value in that range exceeds {thr}, the threshold taken for \"more than "
+            "tripled\": the claim does not hold.")
+
+
+def growth_caption(g: Growth, number: int = 2) -> str:
+    y0, y1 = years(g)
+    return f"Table {number}. Growth of foreign visitors, {y0} to {y1}"
+
+
+def _share_word(share_hi: float, share_lo: float) -> str:
+    if share_lo > 50:
+        return "a majority"
+    if share_hi > 50:
+        return "a majority only at some roundings"
+    return "not a majority"
+
+
+def source_paragraph(m: SourceMatch) -> Markup:
+    """Where the only counts by country come from, and whether the article's source is
+    RST: said only when RST's counts are the article's."""
+    intro = Markup(
+        "The article gives no number for this. A majority needs more than half of the total. "
+        "The only counts by country come from another body, Russia's border service (FSB), "
+        "which counts tourist-purpose entries rather than tourists; ")
+    if m.same:
+        return intro + Markup(
+            "the article's source, named as the \"Russian Union of Tourism\", is taken to be "
+            "the Russian Union of Travel Industry (RST) by its figures alone: no body of that "
+            "name was found, and RST's counts for {n} years are the article's.").format(
+                n="both" if len(m.rst) == 2 else f"all {count_word(len(m.rst))}")
+    years_ = [period_name(r.period) for r in m.rst]
+    return intro + Markup(
+        "the article names its source as the \"Russian Union of Tourism\", and no body of "
+        "that name was found; the Russian Union of Travel Industry (RST) counts {rst} for "
+        "{yrs}, against the article's {art}, so the article's figures are not RST's.").format(
+            rst=" and ".join(fmt.people(r.value) for r in m.rst), yrs=" and ".join(years_),
+            art=" and ".join(fmt.people(a.value) for a in m.article))
+
+
+def majority_paragraph(c: MajorityCheck) -> Markup:
+    """What a Chinese majority would need, and what the border service's counts give."""
+    yr = period_name(c.border_china.period)
+    tot = fmt.people(c.article_total.value)
+    out = [Markup("Half of the article's {tot} is {half}: a Chinese majority needs more than "
+                  "that.").format(tot=tot, half=fmt.people(c.needed_for_majority))]
+    sb, sa = c.share_of_border_total, c.share_of_article_total
+    out.append(Markup(
+        "The border service counted {cn} tourist entries from China in {yr}, out of {btot} in "
+        "all: {sb}, {word}.").format(
+            cn=strong(fmt.people(c.border_china.value)), yr=yr,
+            btot=fmt.people(c.border_total.value), sb=strong(fmt.pct(sb.point)),
+            word=_share_word(sb.hi, sb.lo)))
+    size = compare(c.article_total.value, c.border_total.value, "larger", "smaller", "equal")
+    out.append(Markup(
+        "Against the article's {size} total the same count is {sa}, {word}{why}.").format(
+            size=size, sa=fmt.pct(sa.point), word=_share_word(sa.hi, sa.lo),
+            why=f" ({c.article_share_reason})" if c.article_share_reason else ""))
+    if c.largest_other is not None:
+        if c.china_is_largest:
+            out.append(Markup("China is the largest single source; the next largest count is "
+                              "{v} ({who}).").format(v=fmt.people(c.largest_other.value),
+                                                     who=c.largest_other.label))
+        else:
+            out.append(Markup("China is not the largest source: {who} counts {v}.").format(
+                v=fmt.people(c.largest_other.value), who=c.largest_other.label))
+    out.append(Markup("{n} bodies give {n2} totals for {yr}: {totals}.").format(
+        n=count_word(len(c.other_totals)).capitalize(),
+        n2=count_word(len({f.value for f in c.other_totals})), yr=yr,
+        totals="; ".join(f"{f.label}: {fmt.people(f.value)}" for f in c.other_totals)))
+    return Markup(" ").join(out)
+
+
+def visitors_alt(g: Growth, c: MajorityCheck) -> str:
+    """Alt text of the two-panel visitors chart."""
+    y0, y1 = years(g)
+    moved = compare(g.after.value, g.before.value, "rose", "fell", "stayed the same")
+    level = compare(g.multiple.point, g.threshold, "above", "below", "exactly at")
+    half = compare(c.border_china.value, c.needed_for_majority, "above", "below", "exactly at")
+    return (f"Left: visitors {moved} from {fmt.people(g.before.value)} in {y0} to "
+            f"{fmt.people(g.after.value)} in {y1}, {level} {plain(g.threshold)} times {y0}. "
+            f"Right: {period_name(c.border_china.period)} totals by body, with China's "
+            f"{fmt.people(c.border_china.value)} border-service entries {half} half of "
+            f"{fmt.people(c.article_total.value)}.")
+
+
+def visitors_caption(g: Growth, c: MajorityCheck, number: int = 1) -> str:
+    y0, y1 = years(g)
+    yr = period_name(c.border_china.period)
+    return (f"Figure {number}. Foreign visitors to Russia, {y0} and {y1}, and China's count "
+            f"against the {yr} totals.")
