@@ -6,8 +6,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
+# Test processes: most of the suite waits on kernels, builds and Chromium, so more workers
+# than cores keep both cores busy (pytest-xdist).
+TEST_WORKERS ?= 4
 
-.PHONY: help setup report scenarios test lab params lint benchmark clean distclean
+.PHONY: help setup report scenarios test check docs lab params lint benchmark clean distclean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -40,9 +43,15 @@ scenarios: setup ## Build every scenario of params/ into reports/<scenario>/
 	@scripts/system-deps.sh
 	$(BIN)/bilateral build --all-scenarios $(ARGS)
 
-test: setup $(VENV)/.installed-test ## Set up .venv with the test extras and run the tests
+test: setup $(VENV)/.installed-test ## Set up .venv with the test extras and run the whole suite (what CI runs)
 	@scripts/system-deps.sh --test
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(ARGS)
+
+check: setup $(VENV)/.installed-test ## The fast tier: every test that needs no kernel, browser or build
+	$(BIN)/python -m pytest -n 2 -m "not slow and not browser" $(ARGS)
+
+docs: setup $(VENV)/.installed-test ## Build the reference (docs/) as a site into site/ with MkDocs
+	$(BIN)/mkdocs build --strict
 
 # As root (a container, a CI machine) JupyterLab refuses to start without --allow-root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -62,7 +71,7 @@ benchmark: setup $(VENV)/.installed-test ## Time bilateral against the plain pap
 	$(BIN)/python benchmarks/bench_build.py $(ARGS)
 
 clean: ## Remove built reports and caches (keeps .venv)
-	rm -rf reports/* .pytest_cache .ruff_cache
+	rm -rf reports/* site .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
 distclean: clean ## Also remove .venv

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bilateral.report import claims
-from bilateral.report.analysis import metrics as m
+from bilateral.report import metrics as m
 from bilateral.report.analysis import tourism, trade
 from bilateral.report.claims import CONTRADICTED, HOLDS, NOT_SUPPORTED, WITHIN_ROUNDING
 from bilateral.report.data.figures import load

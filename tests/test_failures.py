@@ -229,7 +229,9 @@ def test_failing_cell_is_numbered_as_in_the_source(tmp_path, cells, params, numb
 
 def test_cell_number_maps_executed_cells_back_to_the_source():
     """No kernel: executed notebooks as papermill writes them after a failure."""
-    from bilateral.engine.build import _cell_number, _executed_cells, _running_index
+    from bilateral.engine.execute import cell_number as _cell_number
+    from bilateral.engine.execute import executed_cells as _executed_cells
+    from bilateral.engine.execute import running_index as _running_index
 
     def code(src, cell_id=None, tags=(), started=False):
         c = new_code_cell(src, metadata={"tags": list(tags)})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bilateral.report.analysis.metrics import printed
+from bilateral.report.metrics import printed
 from bilateral.report.story import fmt
 
 

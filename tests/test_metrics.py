@@ -1,4 +1,4 @@
-"""``bilateral.report.analysis.metrics`` against values worked out by hand.
+"""``bilateral.report.metrics`` against values worked out by hand.
 
 Each expected value is written as the arithmetic that gives it (or a comment with the
 steps), never as a call of the function under test. Tolerances follow the precision of
@@ -11,8 +11,8 @@ import math
 
 import pytest
 
-from bilateral.report.analysis import metrics as m
-from bilateral.report.analysis.metrics import Interval
+from bilateral.report import metrics as m
+from bilateral.report.metrics import Interval
 
 # --------------------------------------------------------------------------- Interval
 

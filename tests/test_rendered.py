@@ -483,18 +483,18 @@ def test_hostile_label_is_escaped(data_copy, tmp_path):
 # --- code cells ------------------------------------------------------------------------------
 
 def test_code_is_hidden_by_default(built_reports):
-    assert any("from bilateral import" in line for line in notebook_code_lines("trade"))
+    assert any("from bilateral.report import" in line for line in notebook_code_lines("trade"))
     for name in NAMES:
         html = (built_reports / f"{name}.html").read_text(encoding="utf-8")
-        assert "from bilateral import" not in squash(Markup(html).visible_text)
+        assert "from bilateral.report import" not in squash(Markup(html).visible_text)
         assert "bilateral</span>" not in html
         pdf = squash("\n".join(page_texts(built_reports / f"{name}.pdf")))
-        assert "from bilateral import" not in pdf
+        assert "from bilateral.report import" not in pdf
 
 
 def test_show_code_shows_code_in_html(show_code_build):
     text = squash(markup(show_code_build / "trade.html").visible_text)
-    assert "from bilateral import" in text
+    assert "from bilateral.report import" in text
     assert "present.figures_table" in text
 
 

@@ -30,7 +30,7 @@ MODULES = {
     "figures": "bilateral.report.data.figures",
     "quotes": "bilateral.report.data.quotes",
     "consistency": "bilateral.report.data.consistency",
-    "metrics": "bilateral.report.analysis.metrics",
+    "metrics": "bilateral.report.metrics",
     "trade": "bilateral.report.analysis.trade",
     "tourism": "bilateral.report.analysis.tourism",
     "fmt": "bilateral.report.story.fmt",

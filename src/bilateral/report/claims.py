@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bilateral.report.analysis import tourism, trade
-from bilateral.report.analysis.metrics import Interval
+from bilateral.report.metrics import Interval
 from bilateral.report.data.figures import Dataset
 from bilateral.report.story import fmt
 from bilateral.report.story import tourism as tourism_words

@@ -17,7 +17,8 @@ from typing import Any
 
 from bilateral.core.errors import ParameterError
 from bilateral.report import claims, story
-from bilateral.report.analysis import metrics, tourism, trade
+from bilateral.report import metrics
+from bilateral.report.analysis import tourism, trade
 from bilateral.report.data.figures import Dataset
 
 MAX_SCENARIO_YEARS = 100

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from bilateral.report import claims
-from bilateral.report.analysis import metrics, tourism, trade
-from bilateral.report.analysis.metrics import Interval
+from bilateral.report import metrics
+from bilateral.report.analysis import tourism, trade
+from bilateral.report.metrics import Interval
 from bilateral.report.data.figures import Dataset
 from bilateral.review.results import common, number
 

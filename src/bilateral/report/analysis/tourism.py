@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bilateral.core.errors import DataError
-from bilateral.report.analysis import metrics as m
-from bilateral.report.analysis.metrics import Interval
+from bilateral.report import metrics as m
+from bilateral.report.metrics import Interval
 from bilateral.report.data.figures import Dataset, Figure
 
 

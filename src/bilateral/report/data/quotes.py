@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from bilateral.report.analysis.metrics import round_half_up
+from bilateral.report.metrics import round_half_up
 
 EXEMPT: dict[str, str] = {
     "rst_foreign_tourists_2022": (

@@ -31,7 +31,7 @@ MAX_ROWS = 30
 TYPES = (
     ("bilateral.report.data.figures", "Dataset"), ("bilateral.report.data.figures", "Figure"),
     ("bilateral.report.data.figures", "Source"), ("bilateral.report.data.figures", "Period"),
-    ("bilateral.report.analysis.metrics", "Interval"),
+    ("bilateral.report.metrics", "Interval"),
     ("bilateral.report.analysis.trade", "YearRow"), ("bilateral.report.analysis.trade", "RecordCheck"),
     ("bilateral.report.analysis.trade", "YearAnalysis"), ("bilateral.report.analysis.trade", "QuarterAnalysis"),
     ("bilateral.report.analysis.trade", "Scenario"),

@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from bilateral.report.analysis.metrics import Interval
+from bilateral.report.metrics import Interval
 from bilateral.report.analysis.tourism import Growth, MajorityCheck
 from bilateral.report.analysis.trade import QuarterAnalysis, Scenario, YearRow
 from bilateral.report.claims import VERDICTS, Claim

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bilateral.report.analysis.metrics import Interval, round_half_up
+from bilateral.report.metrics import Interval, round_half_up
 
 MINUS = "\u2212"
 """The typographic minus sign, used for negative numbers in reports."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from bilateral.report.analysis.metrics import Interval, round_half_up
+from bilateral.report.metrics import Interval, round_half_up
 from bilateral.report.analysis.trade import (
     QuarterAnalysis,
     Revision,
