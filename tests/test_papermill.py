@@ -30,7 +30,6 @@ from bilateral.engine.options import Options
 from bilateral.engine.plan import plan
 from bilateral.engine.workspace import Workspace
 from bilateral.params import (
-    _infer,
     convert,
     convert_raw,
     declared,
@@ -38,6 +37,7 @@ from bilateral.params import (
     load_yaml_option,
     notebook_parameters,
 )
+from bilateral.params.cell import _infer
 
 from .conftest import BILATERAL, DATA, ROOT, run_cli
 

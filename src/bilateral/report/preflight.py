@@ -1,6 +1,6 @@
 """Checks that a notebook's parameters make sense with the data, before any kernel starts.
 
-The parameters cell declares each parameter's own range (see :mod:`bilateral.params`);
+The parameters cell declares each parameter's own range (see :mod:`bilateral.params.cell`);
 what depends on another parameter or on the data is checked here: the scenarios' base
 year must have a customs total, the horizon must come after it. Then every analysis,
 claim and sentence of the report is computed in-process, so that data or parameters the

@@ -1,7 +1,7 @@
 """A notebook's parameters checked inside its kernel, as ``bilateral build`` checks them.
 
 ``bilateral build`` checks every parameter before any kernel starts: its type and the
-range its ``parameters`` cell declares (:mod:`bilateral.params`), then what depends on
+range its ``parameters`` cell declares (:mod:`bilateral.params.cell`), then what depends on
 other parameters or on the data (:mod:`bilateral.report.preflight`). An analyst who edits the
 parameters cell in JupyterLab and runs all skips the build; the cell after the
 parameters cell calls :func:`parameters`, which runs the same code on the values the
@@ -28,7 +28,7 @@ from bilateral.report.data.figures import Dataset
 
 
 class _Node(dict):
-    """A notebook's JSON with attribute access, as :mod:`bilateral.params` reads it."""
+    """A notebook's JSON with attribute access, as :mod:`bilateral.params.cell` reads it."""
 
     def __getattr__(self, name: str) -> Any:
         try:
