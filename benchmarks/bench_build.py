@@ -436,7 +436,8 @@ class Bench:
         """The index of (a)'s output folder, HTML and PDF, timed alone in a fresh process
         (a build writes it after its reports; it is part of (a)'s time)."""
         code = ("import time, sys; from pathlib import Path; t = time.perf_counter(); "
-                "from bilateral.review import index; from bilateral.export.weasy import html_to_pdf; "
+                "from bilateral.review import index; "
+                "from bilateral.export.weasy import html_to_pdf; "
                 "page = index.page(Path(sys.argv[1])); html_to_pdf(page); "
                 "print(time.perf_counter() - t)")
         out = subprocess.run([sys.executable, "-c", code, str(self.tmp / "a")], env=self.env,

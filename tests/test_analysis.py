@@ -1,4 +1,5 @@
-"""``bilateral.report.analysis.trade``, ``bilateral.report.analysis.tourism`` and ``bilateral.report.claims`` on the real data/.
+"""``bilateral.report.analysis.trade``, ``bilateral.report.analysis.tourism`` and
+``bilateral.report.claims`` on the real data/.
 
 The expected numbers are worked out by hand from the CSV values (written in the comments
 or as the expression), never by calling the function under test. The last tests change a

@@ -1,4 +1,5 @@
-"""The data's own consistency (``bilateral.report.data.consistency``), vintages, revisions and units.
+"""The data's own consistency (``bilateral.report.data.consistency``), vintages, revisions
+and units.
 
 Every expected number is worked out in the comments from the CSV values.
 """

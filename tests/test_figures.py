@@ -1,4 +1,5 @@
-"""The loader ``bilateral.report.data.figures.load``: the real data, every refusal, periods, fingerprint.
+"""The loader ``bilateral.report.data.figures.load``: the real data, every refusal, periods,
+fingerprint.
 
 Expected counts and values below were read off the CSV files by eye, not from the loader.
 Every broken case works on a copy of ``data/`` (the ``data_copy`` fixture, a folder named

@@ -1,4 +1,5 @@
-"""The DataFrames of bilateral.report.jupyter.frames, with values worked out by hand from the data."""
+"""The DataFrames of bilateral.report.jupyter.frames, with values worked out by hand from
+the data."""
 
 from __future__ import annotations
 

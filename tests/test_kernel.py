@@ -125,7 +125,8 @@ def test_objects_and_charts_show_as_html_in_a_kernel():
     nb = execute(read("trade"), [
         "ds", "years[:2]", "q", "claims.evaluate(ds)", "paths", "ds['trade_2023']",
         "charts.annual_trade(years, year.year, 'A chart returned from a cell')",
-        "[1, 2]", "frames.figures(ds).loc['trade_2023', 'value']"])
+        "[1, 2]",
+        "from bilateral.report import frames\nframes.figures(ds).loc['trade_2023', 'value']"])
     assert not errors(nb), errors(nb)
     shown = [c.outputs for c in nb.cells[-9:]]
     html = [next((o.data.get("text/html", "") for o in outs if "data" in o), "")

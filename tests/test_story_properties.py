@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from bilateral.core.errors import ParameterError
 from bilateral.report import claims, preflight, story
 from bilateral.report.analysis import tourism, trade
-from bilateral.report.metrics import printed
 from bilateral.report.data.figures import Dataset, load
+from bilateral.report.metrics import printed
 from bilateral.report.story import fmt
 
 from .conftest import DATA

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bilateral.report.analysis import tourism, trade
-from bilateral.report.metrics import Interval
 from bilateral.report.data.figures import Dataset
+from bilateral.report.metrics import Interval
 from bilateral.report.story import fmt
 from bilateral.report.story import tourism as tourism_words
 from bilateral.report.story import trade as trade_words

@@ -16,8 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bilateral.core.errors import ParameterError
-from bilateral.report import claims, story
-from bilateral.report import metrics
+from bilateral.report import claims, metrics, story
 from bilateral.report.analysis import tourism, trade
 from bilateral.report.data.figures import Dataset
 

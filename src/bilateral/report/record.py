@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bilateral.report import claims
-from bilateral.report import metrics
+from bilateral.report import claims, metrics
 from bilateral.report.analysis import tourism, trade
-from bilateral.report.metrics import Interval
 from bilateral.report.data.figures import Dataset
+from bilateral.report.metrics import Interval
 from bilateral.review.results import common, number
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from bilateral.core.errors import DataError
 from bilateral.report import metrics as m
-from bilateral.report.metrics import Interval
 from bilateral.report.data.figures import Dataset, Figure
+from bilateral.report.metrics import Interval
 
 
 @dataclass(frozen=True)

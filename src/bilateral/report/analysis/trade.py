@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from bilateral.core.errors import DataError
 from bilateral.report import metrics as m
-from bilateral.report.metrics import Interval
 from bilateral.report.data.figures import Dataset, Figure, Period
+from bilateral.report.metrics import Interval
 
 ANNUAL_PREFIX = "gacc_trade_"
 REPORTED_YOY_PREFIX = "gacc_yoy_"

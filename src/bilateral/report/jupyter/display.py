@@ -28,27 +28,28 @@ MAX_ROWS = 30
 """Rows a list shows before it says how many more there are."""
 
 # (module, class): what IPython shows as HTML, found by name when first displayed.
+_FIGURES, _TRADE, _TOURISM = ("bilateral.report.data.figures",
+                              "bilateral.report.analysis.trade",
+                              "bilateral.report.analysis.tourism")
 TYPES = (
-    ("bilateral.report.data.figures", "Dataset"), ("bilateral.report.data.figures", "Figure"),
-    ("bilateral.report.data.figures", "Source"), ("bilateral.report.data.figures", "Period"),
+    (_FIGURES, "Dataset"), (_FIGURES, "Figure"), (_FIGURES, "Source"), (_FIGURES, "Period"),
     ("bilateral.report.metrics", "Interval"),
-    ("bilateral.report.analysis.trade", "YearRow"), ("bilateral.report.analysis.trade", "RecordCheck"),
-    ("bilateral.report.analysis.trade", "YearAnalysis"), ("bilateral.report.analysis.trade", "QuarterAnalysis"),
-    ("bilateral.report.analysis.trade", "Scenario"),
-    ("bilateral.report.analysis.tourism", "Growth"), ("bilateral.report.analysis.tourism", "MajorityCheck"),
+    (_TRADE, "YearRow"), (_TRADE, "RecordCheck"), (_TRADE, "YearAnalysis"),
+    (_TRADE, "QuarterAnalysis"), (_TRADE, "Scenario"),
+    (_TOURISM, "Growth"), (_TOURISM, "MajorityCheck"),
     ("bilateral.report.claims", "Claim"),
 )
 
 HINTS = {
     "Dataset": "frames.figures(ds): every figure as a DataFrame",
-    "YearRow": "bilateral.report.jupyter.frames.annual(years): the customs series as a DataFrame",
-    "QuarterAnalysis": "bilateral.report.jupyter.frames.quarter(q): these quantities as a DataFrame",
-    "Growth": "bilateral.report.jupyter.frames.growth(g): these quantities as a DataFrame",
-    "MajorityCheck": "bilateral.report.jupyter.frames.majority(c): these quantities as a DataFrame",
-    "Scenario": "bilateral.report.jupyter.frames.scenarios(paths): year × rate as a DataFrame, "
+    "YearRow": "frames.annual(years): the customs series as a DataFrame",
+    "QuarterAnalysis": "frames.quarter(q): these quantities as a DataFrame",
+    "Growth": "frames.growth(g): these quantities as a DataFrame",
+    "MajorityCheck": "frames.majority(c): these quantities as a DataFrame",
+    "Scenario": "frames.scenarios(paths): year × rate as a DataFrame, "
                 "ready for .plot()",
     "Claim": "frames.claims(ds): the claims as a DataFrame with a verdict column",
-    "Figure": "bilateral.report.jupyter.frames.frame(figures): these figures as a DataFrame",
+    "Figure": "frames.frame(figures): these figures as a DataFrame",
 }
 
 

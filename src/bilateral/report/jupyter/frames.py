@@ -1,7 +1,8 @@
 """The dataset and the analyses as pandas DataFrames, for exploring in a notebook.
 
 Every frame is built from validated objects: a :class:`~bilateral.report.data.figures.Dataset` that
-:func:`bilateral.report.data.figures.load` accepted, or results computed from one. Nothing here reads
+:func:`bilateral.report.data.figures.load` accepted, or results computed from one.
+Nothing here reads
 a data file, so pandas never parses a number and the loader stays the only door to the
 data. Numbers keep the dtype they have (``float64``, ``int64``); a value that is absent
 by design (a year without reported growth) is ``<NA>`` in a nullable ``Float64`` column,
@@ -31,11 +32,11 @@ from typing import Any
 
 import pandas as pd
 
-from bilateral.report.metrics import Interval
 from bilateral.report.analysis.tourism import Growth, MajorityCheck
 from bilateral.report.analysis.trade import QuarterAnalysis, Scenario, YearRow
 from bilateral.report.claims import VERDICTS, Claim
 from bilateral.report.data.figures import Dataset, Figure, Period
+from bilateral.report.metrics import Interval
 
 __all__ = ["figures", "annual", "quarter", "growth", "majority", "scenarios", "claims",
            "frame", "quantities"]

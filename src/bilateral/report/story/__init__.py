@@ -1,7 +1,8 @@
 """Words from numbers: every sentence, caption, title and alt text of the reports.
 
 Each function takes computed results (from :mod:`bilateral.report.analysis.trade`,
-:mod:`bilateral.report.analysis.tourism`, :mod:`bilateral.report.claims`) and returns text whose every
+:mod:`bilateral.report.analysis.tourism`, :mod:`bilateral.report.claims`) and returns
+text whose every
 number, year and comparison word is derived from them, so a report rebuilt on other
 data or parameters says only what its numbers say. Paragraphs are
 :class:`markupsafe.Markup`: the template is trusted, every value filled in is

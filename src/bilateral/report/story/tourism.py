@@ -30,7 +30,8 @@ def _printed_to(g: Growth) -> str:
 def growth_paragraph(g: Growth, safe_decimals: int | None) -> Markup:
     """Growth and multiple from one year to the next, against the threshold.
 
-    ``safe_decimals`` is :func:`bilateral.report.analysis.tourism.coarsest_rounding_keeping`'s answer, or
+    ``safe_decimals`` is
+    :func:`bilateral.report.analysis.tourism.coarsest_rounding_keeping`'s answer, or
     ``None`` when even the printed figures do not keep the multiple above the threshold.
     """
     y0, y1 = years(g)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from bilateral.report.metrics import Interval, round_half_up
 from bilateral.report.analysis.trade import (
     QuarterAnalysis,
     Revision,
@@ -14,6 +13,7 @@ from bilateral.report.analysis.trade import (
 )
 from bilateral.report.data.consistency import Discrepancy
 from bilateral.report.data.figures import Figure
+from bilateral.report.metrics import Interval, round_half_up
 from bilateral.report.story import fmt
 from bilateral.report.story.markup import strong
 from bilateral.report.story.words import (
