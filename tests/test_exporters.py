@@ -32,7 +32,8 @@ from nbformat.v4 import (
     new_raw_cell,
 )
 
-from bilateral.export.render import ReportHTMLExporter, WeasyPDFExporter
+from bilateral.export.html import ReportHTMLExporter
+from bilateral.export.pdf import WeasyPDFExporter
 
 from .analyst_notebook import CHINESE, LONG_LINE, RUSSIAN, analyst_notebook, execute, png
 

@@ -19,7 +19,8 @@ SCRIPT = textwrap.dedent("""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
     from bilateral import pdf_ahead
     from bilateral.export.weasy import PDFError
-    from bilateral.export.render import ReportHTMLExporter, WeasyPDFExporter
+    from bilateral.export.html import ReportHTMLExporter
+    from bilateral.export.pdf import WeasyPDFExporter
 
     case, out = sys.argv[1], sys.argv[2]
     nb = new_notebook(cells=[

@@ -60,7 +60,7 @@ def _warm() -> None:
     import papermill  # noqa: F401
 
     from bilateral.engine import execute  # noqa: F401
-    from bilateral.export import render  # noqa: F401
+    from bilateral.export import html, pdf  # noqa: F401
 
 
 def _report_date(dataset) -> str:

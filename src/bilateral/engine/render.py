@@ -1,8 +1,9 @@
 """Render an executed notebook into HTML and PDF, within what is left of the target's time.
 
-The exporters are :mod:`bilateral.export.render`'s. A notebook that is not the project's own (one
-given by path, or from another ``--notebooks-dir``) is rendered in sanitized mode: its
-markup is cleaned with an allow-list, nothing in it runs or is fetched.
+The exporters are :mod:`bilateral.export.html`'s and :mod:`bilateral.export.pdf`'s. A
+notebook that is not the project's own (one given by path, or from another
+``--notebooks-dir``) is rendered in sanitized mode: its markup is cleaned with an
+allow-list, nothing in it runs or is fetched.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def _evidence(t) -> dict:
 def render(nb, t, staging: Path, opts, report_date: str) -> int | None:
     """Write the HTML and PDF of an executed notebook into ``staging``; return the page
     count of the PDF."""
-    from bilateral.export.render import ReportHTMLExporter, WeasyPDFExporter
+    from bilateral.export.html import ReportHTMLExporter
+    from bilateral.export.pdf import WeasyPDFExporter
 
     settings = dict(show_code=opts.show_code, paper=opts.paper.lower(), report_date=report_date,
                     sanitize=not t.trusted)

@@ -1,7 +1,7 @@
 """HTML to PDF with WeasyPrint, offline: the PDF engine alone, without nbconvert.
 
-Kept apart from ``render`` so that checking the engine is present (``build.plan``)
-costs the import of WeasyPrint only.
+Kept apart from the exporters (:mod:`bilateral.export.pdf`) so that checking the engine is
+present (``build.plan``) costs the import of WeasyPrint only.
 """
 
 from __future__ import annotations

@@ -1,0 +1,89 @@
+"""The PDF exporter, ``bilateral_pdf``: the HTML exporter's page laid out by WeasyPrint
+(:mod:`bilateral.export.weasy`), in a child process made ready ahead of time where that
+helps (:mod:`bilateral.export.pdf_ahead`). What both formats share is in
+:mod:`bilateral.export.html`.
+"""
+
+from __future__ import annotations
+
+from traitlets import Bool, default
+
+from bilateral.export import pdf_ahead
+from bilateral.export.html import ReportHTMLExporter
+from bilateral.export.weasy import PDF_VARIANT
+
+TOC_MIN_PAGES = 3
+"""A PDF keeps its table of contents when, laid out with it, it runs to this many pages."""
+
+
+class WeasyPDFExporter(ReportHTMLExporter):
+    """Any notebook as a paged PDF, laid out by WeasyPrint from the HTML: no LaTeX, no
+    browser, nothing fetched (``--to bilateral_pdf``).
+
+    Maths is drawn as SVG. In generic mode a table too wide for the page is split into
+    column blocks that each fit, the index repeated, and what still does not fit wraps
+    inside its cells; long lines wrap. The contents list of a report is laid out with it, and taken
+    out again (a second layout) only in the rare case that the report then fits in fewer
+    than ``TOC_MIN_PAGES`` pages.
+    """
+
+    export_from_notebook = "bilateral (PDF)"
+    output_mimetype = "application/pdf"
+
+    def _file_extension_default(self):
+        return ".pdf"
+
+    @default("raw_mimetypes")
+    def _raw_mimetypes_default(self):
+        # The PDF is laid out from the HTML: raw cells show as they do in the HTML.
+        return ["text/html", ""]
+
+    tagged = Bool(True, help="Write a tagged PDF/A-3a, identified as PDF/UA-1 too: "
+                  "headings, tables and figures with their alt text for screen readers, and "
+                  "room for associated files. False writes a plain PDF.").tag(config=True)
+    split_wide_tables = Bool(True, help=(
+        "Split a table too wide for the page into blocks of columns that fit (the index "
+        "columns repeated in each). False keeps it whole, wrapped inside its cells to fit "
+        "the page.")).tag(config=True)
+
+    def math_markup(self, tex: str, display: bool) -> str | None:
+        from bilateral.export.maths import svg_img
+
+        return svg_img(tex, display)
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        resources = dict(resources or {})
+        # What the build embeds: files (weasy.Evidence) and the date they carry.
+        evidence = tuple(resources.pop("bilateral_evidence", ()))
+        when = resources.pop("bilateral_evidence_date", None)
+        variant = PDF_VARIANT if self.tagged else None
+
+        def html_to_pdf(html, out_resources):
+            from bilateral.export.pagefit import fit_tables, lean_code, mark_long_words
+
+            info = out_resources["bilateral"]
+            if info["mode"] == "generic":  # a report's pages are laid out as designed
+                html = fit_tables(mark_long_words(lean_code(html)), info["paper"],
+                                  split=self.split_wide_tables)
+            return pdf_ahead.layout(ahead, html, evidence, when, variant)
+
+        # WeasyPrint is imported by a child process while the HTML is made (pdf_ahead).
+        ahead = pdf_ahead.Ahead.start()
+        try:
+            html, out_resources = super().from_notebook_node(nb, dict(resources), **kw)
+            pdf, pages = html_to_pdf(html, out_resources)
+            if self.toc and out_resources["bilateral"]["toc"] and pages < TOC_MIN_PAGES:
+                wanted = self.toc
+                self.toc, self._quiet = False, True
+                try:
+                    html, out_resources = super().from_notebook_node(
+                        nb, dict(resources or {}), **kw)
+                finally:
+                    self.toc, self._quiet = wanted, False
+                pdf, pages = html_to_pdf(html, out_resources)
+        finally:
+            if ahead is not None:
+                ahead.close()
+        out_resources["bilateral"]["pages"] = pages
+        out_resources["output_extension"] = ".pdf"
+        return pdf, out_resources
