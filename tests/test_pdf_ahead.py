@@ -17,7 +17,7 @@ SCRIPT = textwrap.dedent("""
     import json, os, sys, threading
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-    from bilateral import pdf_ahead
+    from bilateral.export import pdf_ahead
     from bilateral.export.weasy import PDFError
     from bilateral.export.html import ReportHTMLExporter
     from bilateral.export.pdf import WeasyPDFExporter
