@@ -64,7 +64,7 @@ def known_checks() -> list[str]:
 
 
 MAX_PLAIN_FILES = 1000
-"""Files a plain data folder may hold; more is refused by the engine's copy as too many."""
+"""Files of a plain data folder that are read (in name order); the rest are not."""
 
 
 @dataclass
@@ -87,9 +87,9 @@ class PlainFolder:
         for base, dirs, names in os.walk(folder):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             found += [Path(base) / n for n in sorted(names) if not n.startswith(".")]
-            if len(found) > MAX_PLAIN_FILES:
+            if len(found) >= MAX_PLAIN_FILES:
                 break
-        return found[:MAX_PLAIN_FILES + 1]
+        return found[:MAX_PLAIN_FILES]
 
     def load(self, folder: Path) -> PlainData:
         h = hashlib.sha256()
