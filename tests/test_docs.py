@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import ROOT
+from tests.support import ROOT
 
 
 def mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess:

@@ -11,7 +11,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 import yaml
 
-from .conftest import ROOT
+from tests.support import ROOT
 
 
 def _norm(requirement: str) -> tuple[str, str]:

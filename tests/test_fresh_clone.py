@@ -25,8 +25,7 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
-from .conftest import ROOT
-from .test_lab import LabServer, git
+from tests.support import ROOT, LabServer, git
 
 pytestmark = pytest.mark.slow
 

@@ -14,12 +14,8 @@ from __future__ import annotations
 import os
 import queue
 import re
-import secrets
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -27,106 +23,21 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DATA, NOTEBOOKS, ROOT
-from .test_browser import chromium, require_chromium
+from tests.support import (
+    ROOT,
+    LabServer,
+    chromium,
+    free_port,
+    git,
+    isolated_env,
+    project_copy,
+    require_chromium,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-BIN = Path(sys.executable).parent
 THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
 RUN_TIMEOUT_S = 240
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=bilateral tests", "-c",
-                           "user.email=tests@bilateral.invalid", *args], cwd=cwd, check=True,
-                          capture_output=True, text=True).stdout
-
-
-def project_copy(dest: Path) -> Path:
-    """The notebooks and the data in a new git repository with the notebook filter."""
-    dest.mkdir(parents=True)
-    shutil.copytree(NOTEBOOKS, dest / "notebooks", ignore=shutil.ignore_patterns(
-        ".ipynb_checkpoints"))
-    shutil.copytree(DATA, dest / "data")
-    (dest / "scripts").mkdir()
-    shutil.copy2(ROOT / "scripts" / "notebook-setup.sh", dest / "scripts")
-    shutil.copy2(ROOT / ".gitattributes", dest)
-    shutil.copy2(ROOT / ".gitignore", dest)
-    git(dest, "init", "-q")
-    subprocess.run(["scripts/notebook-setup.sh", sys.executable], cwd=dest, check=True)
-    git(dest, "add", "-A")
-    git(dest, "commit", "-q", "-m", "copy")
-    assert git(dest, "status", "--porcelain") == ""
-    return dest
-
-
-def isolated_env(home: Path) -> dict[str, str]:
-    """Jupyter's and IPython's folders in ``home``: no settings of the machine's user."""
-    env = dict(os.environ)
-    for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
-                     ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")):
-        env[var] = str(home / sub)
-        (home / sub).mkdir(parents=True, exist_ok=True)
-    env["PATH"] = str(BIN) + os.pathsep + env.get("PATH", "")
-    env.pop("JUPYTER_PATH", None)
-    # No announcements or update checks: nothing to fetch, nothing in the way.
-    settings = home / "config" / "lab" / "user-settings" / "@jupyterlab"
-    (settings / "apputils-extension").mkdir(parents=True)
-    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false", "checkForUpdates": false}')
-    return env
-
-
-class LabServer:
-    """``jupyter lab`` from the venv on a loopback port, serving ``root``."""
-
-    def __init__(self, root: Path, home: Path, **env_extra: str):
-        self.port = free_port()
-        self.token = secrets.token_hex(16)
-        env = {**isolated_env(home), **env_extra}
-        self.log = (home / "server.log").open("w")
-        cmd = [str(BIN / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}",
-               "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
-               "--ServerApp.disable_check_xsrf=False"]
-        if os.geteuid() == 0:
-            cmd.append("--allow-root")
-        self.proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.base}/api/status?token={self.token}",
-                                            timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise AssertionError("JupyterLab did not start: "
-                                     + (home / "server.log").read_text()[-3000:])
-            time.sleep(0.5)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # the server and its kernels
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
 
 
 @pytest.fixture(scope="module")

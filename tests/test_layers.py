@@ -143,3 +143,23 @@ def test_the_checker_sees_a_deferred_upward_import():
               "    from .. import __version__\n    from bilateral.review.diff import changes\n")
     assert imports(PACKAGE / "core" / "probe.py", source) == {
         "bilateral.report.claims", "bilateral.engine.plan", "bilateral.review.diff"}
+
+
+def test_tests_mirror_the_package_and_share_helpers_only_through_support():
+    """A test folder exists only for a package of src/bilateral, and no test file imports
+    another test file: what tests share lives in tests/support.py (fixtures in conftest)."""
+    tests = Path(__file__).resolve().parent
+    packages = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*")
+                if p.is_dir() and (p / "__init__.py").exists()}
+    folders = {p.relative_to(tests).as_posix() for p in tests.rglob("*")
+               if p.is_dir() and any(p.glob("test_*.py"))}
+    assert folders - {"."} <= packages, sorted(folders - {"."} - packages)
+    offenders = []
+    for path in tests.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(
+                    "tests.")):
+                target = (node.module or "").rsplit(".", 1)[-1]
+                if node.level or target.startswith("test_") or target == "conftest":
+                    offenders.append(f"{path.relative_to(tests)} imports {node.module}")
+    assert not offenders, offenders

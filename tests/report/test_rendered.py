@@ -19,7 +19,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
-from .conftest import NOTEBOOKS, run_cli
+from tests.support import NOTEBOOKS, has_number, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -61,11 +61,6 @@ def test_expected_figures_are_the_hand_worked_ones():
     """The arithmetic above gives the values worked out by hand (guards the test itself)."""
     assert KEY_FIGURES["trade"][3:] == ["53.878", "53.848", "53.909", "5.27"]
     assert KEY_FIGURES["tourism"] == ["187,000", "600,000", "3.209", "29.8"]
-
-
-def has_number(text: str, number: str) -> bool:
-    """``number`` appears in ``text`` on its own, not as a piece of a longer number."""
-    return re.search(r"(?<![\d.,])" + re.escape(number) + r"(?![\d]|[.,]\d)", text) is not None
 
 
 # --- helpers -----------------------------------------------------------------------------------

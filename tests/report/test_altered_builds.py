@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import run_cli, set_figure
+from tests.support import run_cli, set_figure
 
 pytestmark = pytest.mark.slow
 

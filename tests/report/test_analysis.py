@@ -8,8 +8,6 @@ figure in a copy of data/ and check that a verdict flips the way the arithmetic 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bilateral.report import claims
@@ -17,10 +15,7 @@ from bilateral.report import metrics as m
 from bilateral.report.analysis import tourism, trade
 from bilateral.report.claims import CONTRADICTED, HOLDS, NOT_SUPPORTED, WITHIN_ROUNDING
 from bilateral.report.data.figures import load
-
-from .conftest import set_figure
-
-DATA = Path(__file__).resolve().parent.parent / "data"
+from tests.support import DATA, set_figure
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from .conftest import BILATERAL, ROOT, run_cli
+from tests.support import BILATERAL, ROOT, run_cli
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,7 @@ import nbformat
 import pytest
 
 from bilateral.params import declared, parameters_cell
-
-from .conftest import NOTEBOOKS, ROOT
+from tests.support import NOTEBOOKS, ROOT
 
 NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
 IDS = [p.stem for p in NOTEBOOK_FILES]

@@ -7,23 +7,15 @@ its images, fits a phone's width and runs nothing that its data smuggles in.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
-import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from .conftest import run_cli
+from tests.support import Visit, chromium, has_number, run_cli
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync",
-                 "--disable-quic"]
 NAMES = ("trade", "tourism")
 PHONE = {"width": 390, "height": 844}
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">Trade'
@@ -37,71 +29,10 @@ KEY_FIGURES = {
 }
 
 
-def has_number(text: str, number: str) -> bool:
-    """``number`` appears in ``text`` on its own, not as a piece of a longer number."""
-    return re.search(r"(?<![\d.,])" + re.escape(number) + r"(?![\d]|[.,]\d)", text) is not None
-
-
-def require_chromium() -> None:
-    """Debian's Chromium must be installed: a failure in CI (which installs it), a skip
-    elsewhere."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} not found: install Debian's chromium package"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
-@contextlib.contextmanager
-def chromium():
-    """Debian's Chromium, launched by Playwright with the tests' arguments; closed on exit."""
-    require_chromium()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 @pytest.fixture(scope="module")
 def browser():
     with chromium() as b:
         yield b
-
-
-class Visit:
-    """A report opened in a fresh context, with what it asked for and what it complained of."""
-
-    def __init__(self, browser, path: Path, viewport: dict | None = None):
-        self.url = path.resolve().as_uri()
-        self.requests: list[str] = []
-        self.console_errors: list[str] = []
-        self.page_errors: list[str] = []
-        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
-        self.page = self.context.new_page()
-        self.page.route("**/*", self._route)
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(
-            f"{m.text} ({m.location})"))
-        self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
-        self.page.goto(self.url, wait_until="load")
-        self.page.wait_for_load_state("networkidle")
-
-    def _route(self, route):
-        url = route.request.url
-        self.requests.append(url)
-        if url == self.url or url.startswith("data:"):
-            route.continue_()
-        else:
-            route.abort()
-
-    def foreign_requests(self) -> list[str]:
-        return list(dict.fromkeys(
-            u for u in self.requests if u != self.url and not u.startswith("data:")))
-
-    def close(self):
-        self.context.close()
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from bilateral.report import claims
 from bilateral.report.analysis import trade
 from bilateral.report.data import figures
 from bilateral.report.jupyter import display, present
-
-from .conftest import set_figure
+from tests.support import set_figure
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="x()">'
 

@@ -16,8 +16,7 @@ import pytest
 from bilateral.core.errors import DataError
 from bilateral.report.data.figures import load
 from bilateral.report.data.quotes import EXEMPT, agrees, in_unit, mismatch, read_numbers
-
-from .conftest import DATA, edit_line, set_figure
+from tests.support import DATA, edit_line, set_figure
 
 FIGURES = "data/figures.csv"
 ANNUAL = "data/context/trade_annual.csv"

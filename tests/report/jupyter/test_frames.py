@@ -15,8 +15,7 @@ from bilateral.report import claims
 from bilateral.report.analysis import tourism, trade
 from bilateral.report.data import figures
 from bilateral.report.jupyter import frames
-
-from .conftest import DATA, ROOT, run_cli, set_figure
+from tests.support import DATA, ROOT, run_cli, set_figure
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import subprocess
 import pikepdf
 import pytest
 
-from .conftest import ROOT, run_cli, set_figure
+from tests.support import ROOT, run_cli, set_figure
 
 pytestmark = pytest.mark.slow
 

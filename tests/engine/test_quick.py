@@ -16,8 +16,7 @@ from bilateral.engine import build as engine
 from bilateral.engine import quick
 from bilateral.engine.options import Options
 from bilateral.engine.state import STATE_FILE
-
-from .conftest import NOTEBOOKS, ROOT, run_cli
+from tests.support import NOTEBOOKS, ROOT, run_cli
 
 pytestmark = pytest.mark.slow
 

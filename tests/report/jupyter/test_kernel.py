@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from .conftest import NOTEBOOKS, run_cli
+from tests.support import NOTEBOOKS, run_cli
 
 pytestmark = pytest.mark.slow
 

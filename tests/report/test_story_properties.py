@@ -22,8 +22,7 @@ from bilateral.report.analysis import tourism, trade
 from bilateral.report.data.figures import Dataset, load
 from bilateral.report.metrics import printed
 from bilateral.report.story import fmt
-
-from .conftest import DATA
+from tests.support import DATA
 
 BASE = load(DATA)
 ANNUAL_YEARS = sorted(f.period.year for f in BASE.series("gacc_trade_") if f.period.kind ==

@@ -34,8 +34,14 @@ from nbformat.v4 import (
 
 from bilateral.export.html import ReportHTMLExporter
 from bilateral.export.pdf import WeasyPDFExporter
-
-from .analyst_notebook import CHINESE, LONG_LINE, RUSSIAN, analyst_notebook, execute, png
+from tests.export.analyst_notebook import (
+    CHINESE,
+    LONG_LINE,
+    RUSSIAN,
+    analyst_notebook,
+    execute,
+    png,
+)
 
 BIN = Path(sys.executable).parent
 SIDE_MARGIN = 18 / 25.4 * 72  # the CSS @page margin, 18 mm, in points
@@ -692,7 +698,7 @@ def test_analyst_notebook_on_paper(corpus, tmp_path):
 def test_analyst_html_in_a_browser(corpus):
     """In Chromium at 1100 px: nothing but the file requested, no horizontal scroll of the
     page (wide tables scroll in their own box), maths laid out as MathML."""
-    from .test_browser import Visit, chromium
+    from tests.support import Visit, chromium
 
     with chromium() as browser:
         v = Visit(browser, corpus["root"] / "bilateral_html" / "own-analyst.html",

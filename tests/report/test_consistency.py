@@ -11,8 +11,7 @@ import pytest
 from bilateral.core.errors import DataError
 from bilateral.report.analysis import tourism, trade
 from bilateral.report.data.figures import load
-
-from .conftest import DATA, set_figure
+from tests.support import DATA, set_figure
 
 
 @pytest.fixture(scope="module")

@@ -28,8 +28,19 @@ import nbformat
 import pytest
 from nbformat.v4 import new_markdown_cell, new_raw_cell
 
-from .conftest import BILATERAL, NOTEBOOKS, ROOT, snapshot, write_files
-from .test_failures import GATED_CELL, LAST_GOOD, _alive, write_notebook
+from tests.support import (
+    BILATERAL,
+    GATED_CELL,
+    LAST_GOOD,
+    NOTEBOOKS,
+    ROOT,
+    alive,
+    leftovers,
+    snapshot,
+    wait_for,
+    write_files,
+    write_notebook,
+)
 
 DATA_DIR_CELL = 'data_dir: str = "x"  # data'
 PNG = base64.b64decode(  # a 1×1 PNG
@@ -99,7 +110,7 @@ class World:
                 proc.communicate()
         for pid_file in self.nbs.rglob("kernel.pid"):
             pid = int(pid_file.read_text() or 0)
-            if pid and _alive(pid):
+            if pid and alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
@@ -122,15 +133,6 @@ def clean_line(stderr: str) -> str:
     return line
 
 
-def leftovers(out: Path) -> list[str]:
-    """Staging folders, temporary files and lock files a build must never leave behind."""
-    if not out.exists():
-        return []
-    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
-                  if p.name.startswith(".staging-") or ".tmp-" in p.name
-                  or p.name == ".bilateral.lock")
-
-
 def assert_intact(before: dict, out: Path, allowed_new: set[str] = frozenset()) -> None:
     after = snapshot(out)
     missing = sorted(set(before) - set(after))
@@ -147,18 +149,6 @@ def assert_clean(w: World, outside_before: dict) -> None:
     assert leftovers(w.out) == [], leftovers(w.out)
     assert list(w.tmp.iterdir()) == [], f"left in TMPDIR: {list(w.tmp.iterdir())}"
     assert w.outside() == outside_before, "files outside the output folder changed"
-
-
-def wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        if proc is not None and proc.poll() is not None:
-            _, err = proc.communicate()
-            pytest.fail(f"the build ended (exit {proc.returncode}) before {what}:\n{err}")
-        time.sleep(0.02)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 def quick(w: World, name: str = "quick", *extra_cells) -> Path:
@@ -376,9 +366,9 @@ def _kernels_gone(nbs: list[Path]) -> None:
         if f.exists():
             pid = int(f.read_text())
             deadline = time.monotonic() + 10
-            while _alive(pid) and time.monotonic() < deadline:
+            while alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            assert not _alive(pid), f"kernel {pid} outlived the interrupted build"
+            assert not alive(pid), f"kernel {pid} outlived the interrupted build"
 
 
 @pytest.mark.slow
@@ -686,7 +676,7 @@ def test_a_notebook_given_by_path_is_sanitized(world):
 def test_a_sanitized_report_in_a_browser(world):
     """Bug 13, as the issue found it: opened in Chromium, the report of a hostile notebook
     runs no script and asks for nothing but itself and data: URLs."""
-    from .test_browser import CHROMIUM, CHROMIUM_ARGS, Visit
+    from tests.support import CHROMIUM, CHROMIUM_ARGS, Visit
 
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package")

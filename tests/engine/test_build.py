@@ -9,7 +9,7 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
-from .conftest import NOTEBOOKS, run_cli
+from tests.support import NOTEBOOKS, run_cli
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from .conftest import ROOT
+from tests.support import ROOT
 
 # Run bilateral in a process where importing weasyprint fails the way it does when
 # the system's Pango library is missing (WeasyPrint raises OSError from cffi's dlopen).

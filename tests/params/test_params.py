@@ -508,7 +508,7 @@ def test_file_text_for_a_list_reads_as_on_the_command_line(tmp_path):
 
 
 def test_shipped_scenarios_still_read():
-    from .conftest import NOTEBOOKS, PARAMS
+    from tests.support import NOTEBOOKS, PARAMS
 
     ps = declared(nbformat.read(str(NOTEBOOKS / "trade.ipynb"), as_version=4), "trade")
     got = {f.stem: resolve({"trade": ps}, [], [(f.name, load_file(f))])["trade"]

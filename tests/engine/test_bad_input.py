@@ -1,6 +1,6 @@
 """Bad input is refused with exit code 2, one line on stderr, and the last good report intact.
 
-Each folder of ``tests/cases/`` is one case. Its ``case.yaml`` holds:
+Each folder of ``tests/engine/cases/`` is one case. Its ``case.yaml`` holds:
 
 ``args``
     Extra arguments of ``bilateral build``; ``{data}`` stands for the case's data folder
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import DATA, run_cli, snapshot, write_files
+from tests.support import DATA, run_cli, snapshot, write_files
 
 CASES = Path(__file__).resolve().parent / "cases"
 CASE_DIRS = sorted(p for p in CASES.iterdir() if p.is_dir()) if CASES.is_dir() else []

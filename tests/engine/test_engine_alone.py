@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from .conftest import run_cli
+from tests.support import run_cli
 
 pytestmark = pytest.mark.slow
 

@@ -19,52 +19,23 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from .conftest import BILATERAL, ROOT, run_cli, snapshot, write_files
+from tests.support import (
+    BILATERAL,
+    GATED_CELL,
+    LAST_GOOD,
+    ROOT,
+    alive,
+    leftovers,
+    run_cli,
+    snapshot,
+    wait_for,
+    write_files,
+    write_notebook,
+)
 
 pytestmark = pytest.mark.slow
 
 DATA_DIR_CELL = 'data_dir: str = "x"  # data'
-LAST_GOOD = {
-    "trade.html": b"<!doctype html><title>trade, last good</title>\n",
-    "trade.pdf": b"%PDF-1.7\n% last good\n%%EOF\n",
-    "sub/x.txt": b"\x00kept\xff\n",
-    ".hidden": b"hidden, kept\n",
-}
-# A cell that says it has started, then waits for the test to say "go" (at most 60 s):
-# deterministic where a fixed sleep would race with a loaded machine.
-GATED_CELL = """\
-import os, time
-from pathlib import Path
-Path("kernel.pid").write_text(str(os.getpid()))
-Path("started").touch()
-t0 = time.monotonic()
-while not Path("go").exists() and time.monotonic() - t0 < 60:
-    time.sleep(0.1)"""
-
-
-def write_notebook(path: Path, *cells) -> Path:
-    """Write a notebook of ``cells``: text is a code cell, ("md", text) a markdown cell,
-    ("parameters", text) the tagged parameters cell."""
-    made = []
-    for c in cells:
-        if isinstance(c, tuple) and c[0] == "parameters":
-            made.append(new_code_cell(c[1], metadata={"tags": ["parameters"]}))
-        elif isinstance(c, tuple) and c[0] == "md":
-            made.append(new_markdown_cell(c[1]))
-        else:
-            made.append(new_code_cell(c))
-    nb = new_notebook(cells=made, metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"}})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(path))
-    return path
-
-
-
-
-
-
 def assert_kept(before: dict, after: dict, allowed_new: set[str]) -> None:
     """Every path of ``before`` is still there with its bytes; new paths only from
     ``allowed_new``."""
@@ -74,12 +45,6 @@ def assert_kept(before: dict, after: dict, allowed_new: set[str]) -> None:
     assert not changed, f"changed: {changed}"
     extra = sorted(set(after) - set(before) - allowed_new)
     assert not extra, f"unexpected new paths: {extra}"
-
-
-def leftovers(out: Path) -> list[str]:
-    """Staging folders and temporary files a build must never leave behind."""
-    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
-                  if p.name.startswith(".staging-") or ".tmp-" in p.name)
 
 
 def one_error_line(stderr: str) -> str:
@@ -102,26 +67,6 @@ def _env() -> dict[str, str]:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.pop("TERM", None)
     return env
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        if proc is not None and proc.poll() is not None:
-            out, err = proc.communicate()
-            pytest.fail(f"the build ended (exit {proc.returncode}) before {what}:\n{err}")
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 def _is_locked(lock: Path) -> bool:
@@ -162,7 +107,7 @@ def popen_build():
     for f in pids:  # a kernel left running by an interrupted build (see test f)
         if f.exists():
             pid = int(f.read_text())
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
@@ -363,10 +308,10 @@ def test_second_build_on_the_same_folder_is_refused(tmp_path, popen_build):
     lock = out / ".bilateral.lock"
     first = popen_build(str(nb), "--formats", "html", "--out", str(out), "--quiet",
                         kernel_pid_file=nbs / "kernel.pid")
-    _wait_for(lambda: lock.exists() and lock.read_text().strip() == str(first.pid), 120,
+    wait_for(lambda: lock.exists() and lock.read_text().strip() == str(first.pid), 120,
               "the first build to take the lock", first)
     assert _is_locked(lock), "the lock file exists but nobody holds the lock"
-    _wait_for(lambda: (nbs / "started").exists(), 120, "the first build's cell to start",
+    wait_for(lambda: (nbs / "started").exists(), 120, "the first build's cell to start",
               first)
 
     second = run_cli("build", str(nb), "--formats", "html", "--out", str(out), "--quiet",
@@ -396,7 +341,7 @@ def test_sigterm_publishes_nothing_and_exits_130(tmp_path, popen_build):
     before = snapshot(out)
     proc = popen_build(str(nb), "--out", str(out), "--quiet",
                        kernel_pid_file=nbs / "kernel.pid")
-    _wait_for(lambda: (nbs / "started").exists(), 120, "the cell to start", proc)
+    wait_for(lambda: (nbs / "started").exists(), 120, "the cell to start", proc)
     assert any(p.name.startswith(".staging-") for p in out.iterdir()), "no staging folder?"
 
     proc.send_signal(signal.SIGTERM)
@@ -409,6 +354,6 @@ def test_sigterm_publishes_nothing_and_exits_130(tmp_path, popen_build):
     assert_kept(before, snapshot(out), {".bilateral.lock", ".bilateral-state.json"})
     kernel = int((nbs / "kernel.pid").read_text())
     deadline = time.monotonic() + 10
-    while _alive(kernel) and time.monotonic() < deadline:
+    while alive(kernel) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _alive(kernel), f"the kernel (pid {kernel}) outlived the interrupted build"
+    assert not alive(kernel), f"the kernel (pid {kernel}) outlived the interrupted build"

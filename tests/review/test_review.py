@@ -9,8 +9,7 @@ import pytest
 from bilateral.report import record
 from bilateral.report.data.figures import load
 from bilateral.review import diff, results
-
-from .conftest import DATA, set_figure
+from tests.support import DATA, set_figure
 
 TRADE = {"data_dir": "/somewhere/data", "scenario_growth_pct": [0.0, 5.2, 10.0],
          "scenario_base_year": 2024, "horizon_year": 2030, "milestone_busd": 300.0}

@@ -38,8 +38,7 @@ from bilateral.params import (
     notebook_parameters,
 )
 from bilateral.params.cell import _infer
-
-from .conftest import BILATERAL, DATA, ROOT, run_cli
+from tests.support import BILATERAL, DATA, ROOT, run_cli
 
 
 def papermill_notebooks() -> Path:
