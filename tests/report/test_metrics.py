@@ -8,11 +8,14 @@ the hand calculation.
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bilateral.report import metrics as m
-from bilateral.report.metrics import Interval
+from bilateral.report.metrics import Interval, prints_as, round_half_up
 
 # --------------------------------------------------------------------------- Interval
 
@@ -274,3 +277,46 @@ def test_interval_functions_refuse_non_positive_lower_bounds():
     # Growth printed as -100 % to the unit could be as low as -100.5 %.
     with pytest.raises(ValueError, match="at its lower bound"):
         m.implied_prior_interval(m.printed(10, 0), m.printed(-100, 0))
+
+
+# --------------------------------------------------------------------------- prints as
+
+def _oracle(v: float, p: float, d: int) -> bool:
+    """Worked out apart from the code: both read from their str(), quantized half up."""
+    q = Decimal(1).scaleb(-d)
+    with localcontext(Context(prec=1000)):
+        return (Decimal(str(v)).quantize(q, rounding=ROUND_HALF_UP)
+                == Decimal(str(p)).quantize(q, rounding=ROUND_HALF_UP))
+
+
+@given(k=st.integers(-10**7, 10**7), d=st.integers(-6, 4),
+       edge=st.sampled_from(["lower", "upper", "inside", "outside"]),
+       frac=st.integers(1, 99))
+def test_prints_as_agrees_with_decimal_half_up_on_every_edge(k, d, edge, frac):
+    step = Decimal(1).scaleb(-d)
+    p = Decimal(k) * step
+    half = step / 2
+    v = {"lower": p - half, "upper": p + half, "inside": p - half + half * 2 * frac / 100,
+         "outside": p + half + half * frac / 100}[edge]
+    assert prints_as(float(v), float(p), d) == _oracle(float(v), float(p), d)
+
+
+@pytest.mark.parametrize(("value", "printed", "decimals", "expected"), [
+    (240.05, 240.1, 1, True),     # the lower edge prints as the figure
+    (240.15, 240.1, 1, False),    # the upper edge prints as the next tenth: 240.2
+    (240.15, 240.2, 1, True),
+    (240.149, 240.1, 1, True),
+    (-5.25, -5.3, 1, True),       # halves away from zero, below zero too
+    (-5.25, -5.2, 1, False),
+    (187500, 187000, -3, False),  # 187,500 prints as 188,000
+    (186500, 187000, -3, True),
+    (0.125, 0.13, 2, True),       # as written, not its binary 0.12499…
+    (1e300, 1e300, 2, True),      # wider than the default decimal context
+])
+def test_prints_as_at_its_edges(value, printed, decimals, expected):
+    assert prints_as(value, printed, decimals) is expected
+
+
+def test_round_half_up_of_a_huge_value_at_many_decimals():
+    # Decimal's default 28 digits cannot hold 1e30 to 2 decimals: InvalidOperation before.
+    assert round_half_up(1e30, 2) == 1e30

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bilateral.report.analysis import tourism, trade
 from bilateral.report.data.figures import Dataset
-from bilateral.report.metrics import Interval
+from bilateral.report.metrics import Interval, prints_as
 from bilateral.report.story import fmt
 from bilateral.report.story import tourism as tourism_words
 from bilateral.report.story import trade as trade_words
@@ -94,8 +94,8 @@ def _q1_growth(ds: Dataset) -> Claim:
     statement = (f"Trade in {period_phrase(q.period)} was {_busd(a_q1)}, {moved} a year "
                  "earlier.")
     same = a_q1.value == o_q1.value and a_g.value == o_g.value
-    rounds = (a_q1.bounds[0] <= o_q1.value <= a_q1.bounds[1]
-              and a_g.bounds[0] <= o_g.value <= a_g.bounds[1])
+    rounds = (prints_as(o_q1.value, a_q1.value, a_q1.decimals)
+              and prints_as(o_g.value, a_g.value, a_g.decimals))
     check = f"The official figures are {_busd(o_q1)} and {_pct(o_g)}"
     if same:
         check += ", as the article has them. "

@@ -45,8 +45,10 @@ def exact(value: float) -> Interval:
 def printed(value: float, decimals: int) -> Interval:
     """The true values that round to ``value`` printed with ``decimals`` decimals.
 
-    ``printed(56.68, 2)`` is ``[56.675, 56.685]``; ``printed(187000, -3)`` is
-    ``[186500, 187500]``.
+    ``printed(56.68, 2)`` spans 56.675 to 56.685; ``printed(187000, -3)`` 186,500 to
+    187,500. Of its two ends only the one towards zero prints as ``value`` (see
+    :func:`prints_as`): an interval's bounds are used as limits ("at least ...", "below
+    ..."), never as values that print as the figure.
     """
     half = 0.5 * 10.0 ** (-decimals)
     return Interval(value - half, value + half, value)
@@ -165,9 +167,41 @@ def cagr_pct_interval(first: Interval, last: Interval, years: float) -> Interval
     return _corners(lambda a, b: cagr_pct(a, b, years), (first, last))
 
 
-def round_half_up(x: float, decimals: int) -> float:
-    """Round as a newspaper does (halves away from zero), not banker's rounding."""
-    from decimal import ROUND_HALF_UP, Decimal
+_WIDE = None
 
-    q = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP))
+
+def _context():
+    """A decimal context wide enough for any float at any printed precision: quantizing
+    1e308 to 100 decimals needs some 410 digits, more than the default 28."""
+    global _WIDE
+    if _WIDE is None:
+        from decimal import ROUND_HALF_UP, Context
+
+        _WIDE = Context(prec=800, rounding=ROUND_HALF_UP, Emax=10**6, Emin=-10**6)
+    return _WIDE
+
+
+def _rounded(x: float, decimals: int):
+    from decimal import Decimal
+
+    return _context().quantize(Decimal(repr(float(x))), Decimal(1).scaleb(-decimals))
+
+
+def round_half_up(x: float, decimals: int) -> float:
+    """Round as a newspaper does (halves away from zero), not banker's rounding.
+
+    The value is read as its shortest decimal repr (``2.675`` is 2.675, not the binary
+    2.67499…), so a value that is written as a half rounds as a half.
+    """
+    return float(_rounded(x, decimals))
+
+
+def prints_as(value: float, printed: float, decimals: int) -> bool:
+    """The one rule for "prints as": ``value`` printed to ``decimals`` decimals reads
+    ``printed`` iff ``value`` rounded half away from zero to ``decimals`` equals ``printed``.
+
+    So the values a printed figure stands for form a half-open interval: 240.1 printed to
+    one decimal stands for [240.05, 240.15); 240.15 prints as 240.2. Verdicts, robustness
+    sentences, table cells and the quote checker all ask this question here.
+    """
+    return _rounded(value, decimals) == _rounded(printed, decimals)

@@ -185,9 +185,8 @@ class YearAnalysis:
 
     @property
     def official_within_article_rounding(self) -> bool:
-        """Does customs' total round to the article's figure as printed?"""
-        lo, hi = self.article.bounds
-        return lo <= self.official.value <= hi
+        """Does customs' total print as the article's figure (:func:`metrics.prints_as`)?"""
+        return m.prints_as(self.official.value, self.article.value, self.article.decimals)
 
 
 SHORT_CAGR_YEARS = 5

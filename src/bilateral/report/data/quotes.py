@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from bilateral.report.metrics import round_half_up
+from bilateral.report.metrics import prints_as
 
 EXEMPT: dict[str, str] = {
     "rst_foreign_tourists_2022": (
@@ -270,14 +270,12 @@ def in_unit(number: Number, unit: str) -> tuple[Decimal, int] | None:
 
 
 def _agrees_with(value: Decimal, stated: Decimal, decimals: int, signed: bool) -> bool:
-    """True when ``value`` rounded half away from zero to ``decimals`` is ``stated``."""
-    tolerance = 1e-6 * 10.0 ** -decimals
+    """True when ``value`` prints as ``stated`` at ``decimals`` (:func:`metrics.prints_as`)."""
     targets = [value]
     if value < 0 and not signed:
         targets.append(-value)  # a fall is printed as a word and an unsigned number
     try:
-        return any(abs(round_half_up(float(v), decimals) - float(stated)) <= tolerance
-                   for v in targets)
+        return any(prints_as(float(v), float(stated), decimals) for v in targets)
     except (InvalidOperation, OverflowError):
         return False  # printed to more digits than a value can carry: no agreement
 
