@@ -88,7 +88,8 @@ def test_fresh_clone_run_all_save_then_clean_and_make_test_passes(tmp_path, monk
     assert git(clone, "diff", "--cached", "--stat") == ""
 
     tests = _make(clone, env, "check",
-                  "ARGS=-q -p no:cacheprovider tests/report/test_notebooks.py tests/test_environment.py",
+                  "ARGS=-q -p no:cacheprovider tests/report/test_notebooks.py "
+                  "tests/test_environment.py",
                   timeout=900)
     tail = (tests.stdout + tests.stderr)[-4000:]
     assert tests.returncode == 0, tail

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from bilateral.report import claims
+from bilateral.report import claims, story
 from bilateral.report import metrics as m
 from bilateral.report.analysis import tourism, trade
 from bilateral.report.claims import CONTRADICTED, HOLDS, NOT_SUPPORTED, WITHIN_ROUNDING
@@ -238,6 +238,11 @@ def test_coarsest_rounding_keeping(ds):
     # 600000 rounded to 10 000 could be 595000: 595000 / 187500 = 3.173 > 3, safe;
     # rounded to 100 000 it could be 550000: 550000 / 187500 = 2.933 <= 3, not safe.
     assert tourism.coarsest_rounding_keeping(600000, m.printed(187000, -3), 3.0) == -4
+    # 620000 rounded to 100 000 prints as 600000, which may be 550000: 550000 / 187500 =
+    # 2.933 <= 3, not safe; rounded to 10 000 it is 620000, at least 615000: 615000 /
+    # 187500 = 3.28 > 3, safe. (Subtracting half a step from 620000 itself gives 570000,
+    # 3.04: the wrong answer, -5.)
+    assert tourism.coarsest_rounding_keeping(620000, m.printed(187000, -3), 3.0) == -4
 
 
 def test_majority(ds):
@@ -418,3 +423,24 @@ def test_anniversary_contradicted(data_copy):
                quote="grown stronger amidst wind and rain over the past 74 years")
     # "75th anniversary" but "past 74 years": 2024 - 75 = 1949 vs 2024 - 74 = 1950.
     assert verdicts(data_copy)["anniversary_75"] == CONTRADICTED
+
+
+@pytest.mark.parametrize(("share", "word"), [
+    # (lo, hi, point) of China's entries as a share of the article's count of people.
+    ((60.0, 70.0, 66.0), "an upper bound, which cannot show a majority"),
+    ((45.0, 50.5, 49.0), "an upper bound, which cannot show a majority"),
+    ((40.0, 50.0, 45.0), "not a majority"),   # at most 50 %: not more than half
+    ((20.0, 30.0, 29.0), "not a majority"),
+])
+def test_a_share_that_bounds_from_above_never_shows_a_majority(ds, share, word):
+    from dataclasses import replace
+
+    from markupsafe import Markup
+
+    c = replace(tourism.majority(ds), share_of_article_total=m.Interval(*share))
+    assert c.article_share_reason == tourism.UPPER_BOUND  # entries over people
+    para = str(story.tourism.majority_paragraph(c))
+    sentence = next(s for s in para.split(". ") if s.startswith("Against the article's"))
+    assert f"{Markup.escape(word)}" in sentence
+    if "cannot" in word or word == "not a majority":
+        assert ", a majority" not in sentence

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -290,12 +291,16 @@ def test_growth_paragraph_and_tripled_claim(ds, data):
     assert holds == (lo > thr)
     assert ("holds only within rounding" in para) == (point > thr >= lo)
     # "Even if A had been rounded to the nearest S, the multiple would still exceed T":
-    # true of the lowest value A could then stand for.
+    # true of the lowest value A, rounded to S first (half up), could then stand for.
     m = re.search(r"rounded to the nearest ([\d,]+), the multiple would still exceed", para)
     if m:
         assert lo > thr
         step = int(m.group(1).replace(",", ""))
-        assert (a - step / 2) / b_hi > thr
+        shown = int(Decimal(str(a)).quantize(Decimal(step), rounding=ROUND_HALF_UP)
+                    if step == 1 else
+                    (Decimal(str(a)) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+                    * step)
+        assert (shown - step / 2) / b_hi > thr
     claim = {c.id: c for c in claims.evaluate(ds, threshold_multiple=thr)}["tripled"]
     expected = (claims.HOLDS if lo > thr else claims.WITHIN_ROUNDING if point > thr else
                 claims.NOT_SUPPORTED if hi > thr else claims.CONTRADICTED)

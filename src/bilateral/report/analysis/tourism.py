@@ -43,11 +43,15 @@ def coarsest_rounding_keeping(after: float, before: Interval, threshold: float) 
     """The coarsest rounding of ``after`` (as a power of ten) that still keeps the multiple
     above ``threshold`` for every value it could stand for.
 
+    Rounded to 10^k, ``after`` prints as ``round_half_up(after, -k)``, which stands for any
+    value from half a step below it; the multiple must exceed ``threshold`` from there.
+    620,000 rounded to 100,000 prints as 600,000, which may be 550,000: not safe.
+
     Returns the negative ``decimals`` value: -3 means "to the nearest thousand" is safe.
     """
     safe = 0
     for d in range(0, -10, -1):
-        lo = after - 0.5 * 10.0 ** (-d)
+        lo = m.round_half_up(after, d) - 0.5 * 10.0 ** (-d)
         if lo <= 0 or m.multiple(lo, before.hi) <= threshold:
             break
         safe = d

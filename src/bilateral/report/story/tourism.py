@@ -79,7 +79,12 @@ def growth_caption(g: Growth, number: int = 2) -> str:
     return f"Table {number}. Growth of foreign visitors, {y0} to {y1}"
 
 
-def _share_word(share_hi: float, share_lo: float) -> str:
+def _share_word(share_hi: float, share_lo: float, upper_bound: bool = False) -> str:
+    """Is a share a majority? A share that bounds the true one from above (``upper_bound``)
+    can show that something is not a majority, never that it is."""
+    if upper_bound:
+        return ("not a majority" if share_hi <= 50 else
+                "an upper bound, which cannot show a majority")
     if share_lo > 50:
         return "a majority"
     if share_hi > 50:
@@ -125,7 +130,8 @@ def majority_paragraph(c: MajorityCheck) -> Markup:
     size = compare(c.article_total.value, c.border_total.value, "larger", "smaller", "equal")
     out.append(Markup(
         "Against the article's {size} total the same count is {sa}, {word}{why}.").format(
-            size=size, sa=fmt.pct(sa.point), word=_share_word(sa.hi, sa.lo),
+            size=size, sa=fmt.pct(sa.point),
+            word=_share_word(sa.hi, sa.lo, upper_bound=c.article_share_reason is not None),
             why=f" ({c.article_share_reason})" if c.article_share_reason else ""))
     if c.largest_other is not None:
         if c.china_is_largest:
