@@ -98,3 +98,19 @@ def test_diff_of_altered_data_lists_verdicts_first(data_copy):
     assert md.splitlines()[2].startswith("| tourism | verdict | `majority_chinese` | "
                                          "contradicted | holds |")
     assert json.loads(diff.as_json(found))[0]["section"] == "verdict"
+
+
+def test_diff_lists_a_figures_period_unit_decimals_and_discrepancy(data_copy):
+    # Each edit keeps every value: only the figure's other fields change.
+    set_figure(data_copy, "gacc_trade_2013", period="2012")
+    set_figure(data_copy, "gacc_exports_2018", decimals="3")
+    set_figure(data_copy, "gacc_trade_2014", discrepancy="Xinhua rounded it to 95.4.")
+    p = {"threshold_multiple": 3.0}
+    old = record.record("tourism", load(DATA), p, report="tourism", versions_=VERSIONS)
+    new = record.record("tourism", load(data_copy), p, report="tourism", versions_=VERSIONS)
+    figs = [(c.key, c.old, c.new) for c in diff.changes(old, new) if c.section == "figure"]
+    assert figs == [
+        ("gacc_exports_2018 (decimals)", 2, 3),
+        ("gacc_trade_2013 (period)", "2013", "2012"),
+        ("gacc_trade_2014 (discrepancy)", None, "Xinhua rounded it to 95.4."),
+    ]

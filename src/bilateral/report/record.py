@@ -117,7 +117,8 @@ def record(checks: str | None, ds: Dataset | None, params: dict[str, Any], *,
     out["figures"] = {
         f.id: {"value": number(f.value), "unit": f.unit, "decimals": f.decimals,
                "period": f.period.text, "source_id": f.source_id,
-               **({"vintage": f.vintage} if f.vintage else {})}
+               **({"vintage": f.vintage} if f.vintage else {}),
+               **({"discrepancy": f.discrepancy} if f.discrepancy else {})}
         for f in sorted((*ds.figures.values(), *ds.context.values()), key=lambda f: f.id)}
     out["values"] = dict(sorted(values(ds, params).items()))
     kwargs = {arg: params[name] for arg, name in claim_params.items() if name in params}

@@ -16,6 +16,11 @@ SECTIONS = ("evidence", "report", "verdict", "figure", "parameter", "data", "val
 """The kinds of change, in the order they are listed."""
 
 
+FIGURE_FIELDS = ("period", "unit", "decimals", "vintage", "discrepancy", "source_id")
+"""What else of a figure a change is listed for, beside its value: a figure that keeps its
+value but moves to another year, unit, precision or source is another figure."""
+
+
 @dataclass(frozen=True)
 class Change:
     report: str
@@ -46,8 +51,13 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             out.append(Change(name, "verdict", key, (a or {}).get("verdict"),
                               (b or {}).get("verdict")))
     for key, a, b in _pairs(old.get("figures", {}), new.get("figures", {})):
-        if _value(a) != _value(b) or (a or {}).get("unit") != (b or {}).get("unit"):
+        if a is None or b is None or _value(a) != _value(b):
             out.append(Change(name, "figure", key, _value(a), _value(b)))
+        if a is not None and b is not None:
+            for field in FIGURE_FIELDS:
+                if a.get(field) != b.get(field):
+                    out.append(Change(name, "figure", f"{key} ({field})", a.get(field),
+                                      b.get(field)))
     for key, a, b in _pairs(old.get("parameters", {}), new.get("parameters", {})):
         if a != b:
             out.append(Change(name, "parameter", key, a, b))
