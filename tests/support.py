@@ -69,7 +69,9 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: int = 600) -> subproce
 
 def set_figure(folder: Path, figure_id: str, **fields: str) -> None:
     """Change the columns ``fields`` of the row ``figure_id`` in a data folder, wherever it is
-    (``figures.csv`` or ``context/*.csv``). Other rows keep their bytes."""
+    (``figures.csv`` or ``context/*.csv``). Other rows keep their bytes. A new quote
+    replaces the old one in ``claims.csv`` too, as a fact-checker correcting the article's
+    words would."""
     import csv
     import io
 
@@ -82,6 +84,8 @@ def set_figure(folder: Path, figure_id: str, **fields: str) -> None:
                 record = dict(zip(header, row))
                 unknown = set(fields) - set(header)
                 assert not unknown, f"no columns {unknown} in {path.name}"
+                if "quote" in fields and record["quote"]:
+                    _requote(folder, record["quote"], str(fields["quote"]))
                 record.update({k: str(v) for k, v in fields.items()})
                 buf = io.StringIO()
                 csv.writer(buf, lineterminator="\n").writerow([record[h] for h in header])
@@ -89,6 +93,23 @@ def set_figure(folder: Path, figure_id: str, **fields: str) -> None:
                 path.write_text("".join(lines), encoding="utf-8")
                 return
     raise AssertionError(f"no row {figure_id!r} in {folder}")
+
+
+def _requote(folder: Path, old: str, new: str) -> None:
+    import csv
+    import io
+
+    path = folder / "claims.csv"
+    if not path.exists():
+        return
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    k = rows[0].index("quote")
+    for r in rows[1:]:
+        if r and r[k] == old:
+            r[k] = new
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- builds

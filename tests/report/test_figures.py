@@ -95,7 +95,12 @@ def test_real_data_counts():
     # context: tourism 10 rows; trade_annual 28 (12 customs totals 2013-2024, MOFCOM's
     # 2015, exports and imports for 2018 and 2022, 11 growths 2014-2024); trade_quarters 8.
     assert len(ds.context) == 10 + 28 + 8
-    assert ds.files == [SOURCES, FIGURES, TOURISM, ANNUAL, QUARTERS]
+    assert ds.files == [SOURCES, FIGURES, TOURISM, ANNUAL, QUARTERS, "data/claims.csv"]
+    # claims.csv: 8 lines = header + 7 claims, all of one article.
+    assert [c.id for c in ds.claims] == ["record_2023", "q1_growth", "positive_trend",
+                                         "anniversary_75", "six_year_horizon", "tripled",
+                                         "majority_chinese"]
+    assert ds.article.id == "cgtn_2024_05_16" and ds.topics() == ["trade", "tourism"]
     assert re.fullmatch(r"[0-9a-f]{12}", ds.fingerprint)
 
 

@@ -360,6 +360,11 @@ def test_article_figure_changed_with_its_quote(data_copy):
     p = data_copy / "figures.csv"
     edit_line(p, 2, ",240.1,usd_bn", ",250.3,usd_bn")
     edit_line(p, 2, "$240.1 billion", "$250.3 billion")
+    # The claim that quotes the same words (claims.csv line 2) must follow: it is refused
+    # until it does, naming its row.
+    exc = refused(data_copy, "data/claims.csv", 2)
+    assert "states 240.1 billion" in exc.why and "trade_2023 = 250.3" in exc.why
+    edit_line(data_copy / "claims.csv", 2, "$240.1 billion", "$250.3 billion")
     assert load(data_copy).value("trade_2023") == 250.3
 
 

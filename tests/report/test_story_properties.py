@@ -98,7 +98,7 @@ def datasets(draw) -> Dataset:
         return out
 
     return Dataset(changed(BASE.figures), changed(BASE.context), BASE.sources,
-                   BASE.fingerprint, BASE.folder, BASE.files)
+                   BASE.fingerprint, BASE.folder, BASE.files, claims=BASE.claims)
 
 
 def with_values(ds: Dataset, **values: float) -> Dataset:
@@ -107,7 +107,7 @@ def with_values(ds: Dataset, **values: float) -> Dataset:
         return {fid: dataclasses.replace(f, value=values[fid]) if fid in values else f
                 for fid, f in group.items()}
     return Dataset(changed(ds.figures), changed(ds.context), ds.sources, ds.fingerprint,
-                   ds.folder, ds.files)
+                   ds.folder, ds.files, claims=ds.claims)
 
 
 @st.composite
@@ -150,7 +150,7 @@ def test_year_paragraph_and_record_claim(ds):
     claim = {c.id: c for c in claims.evaluate(ds)}["record_2023"]
     assert fmt.busd(official, 1) in para
     article = fmt.busd(ds["trade_2023"].value, 1)
-    assert claim.statement == f"Trade reached a record {article} in 2023."
+    assert claim.statement == f"China–Russia trade reached a record {article} in 2023."
     if official > max(earlier):
         assert "2023 is a record" in para and "above every earlier year" in alt
         lo, hi = ds["trade_2023"].value - 0.05, ds["trade_2023"].value + 0.05

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.slow
 
 EVIDENCE = {"results.json", "parameters.json", "notebook.ipynb", "data__sources.csv",
             "data__figures.csv", "data__context__tourism.csv",
-            "data__context__trade_annual.csv", "data__context__trade_quarters.csv"}
+            "data__context__trade_annual.csv", "data__context__trade_quarters.csv",
+            "data__claims.csv"}
 
 
 def _structure(pdf: pikepdf.Pdf) -> list:
@@ -68,7 +69,7 @@ def test_pdf_is_tagged_archival_and_accessible(built_reports, name):
 def test_pdfdetach_lists_the_evidence(built_reports):
     out = subprocess.run(["pdfdetach", "-list", str(built_reports / "trade.pdf")],
                          capture_output=True, text=True, check=True).stdout
-    assert out.splitlines()[0] == "8 embedded files"
+    assert out.splitlines()[0] == "9 embedded files"
     assert {line.split(": ", 1)[1] for line in out.splitlines()[1:]} == EVIDENCE
 
 

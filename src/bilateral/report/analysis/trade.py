@@ -17,11 +17,12 @@ ANNUAL_PREFIX = "gacc_trade_"
 REPORTED_YOY_PREFIX = "gacc_yoy_"
 
 
-def _annual_totals(ds: Dataset) -> dict[int, Figure]:
-    """Customs' total for each year: the headline series (a revised value only where it is
-    the only one the data has for the year)."""
+def annual_totals(ds: Dataset, prefix: str = ANNUAL_PREFIX) -> dict[int, Figure]:
+    """The yearly values of the series whose ids start with ``prefix`` (customs' totals by
+    default): the headline value of each year (a revised value only where it is the only
+    one the data has for the year)."""
     out: dict[int, Figure] = {}
-    for f in ds.series(ANNUAL_PREFIX):
+    for f in ds.series(prefix):
         if f.period.kind != "year":
             continue
         if f.period.year not in out or out[f.period.year].vintage == "revised":
@@ -67,7 +68,7 @@ class YearRow:
 def annual(ds: Dataset) -> list[YearRow]:
     """Every year of the customs series; growth is recomputed only over consecutive years
     whose values are of the same vintage."""
-    totals, reported = _annual_totals(ds), _reported_yoy(ds)
+    totals, reported = annual_totals(ds), _reported_yoy(ds)
     rows = []
     for year in sorted(totals):
         prev = totals.get(year - 1)
@@ -132,7 +133,7 @@ class RecordCheck:
 
 def record_check(ds: Dataset, year: int) -> RecordCheck:
     """Is ``year``'s customs total above every earlier year in the series?"""
-    totals = _annual_totals(ds)
+    totals = annual_totals(ds)
     if year not in totals:
         raise ValueError(f"no customs total for {year} in the data")
     before = {y: f.value for y, f in totals.items() if y < year}
@@ -146,12 +147,12 @@ def record_check(ds: Dataset, year: int) -> RecordCheck:
 
 def years_with_totals(ds: Dataset) -> list[int]:
     """The years that have a customs total, in order."""
-    return sorted(_annual_totals(ds))
+    return sorted(annual_totals(ds))
 
 
 def cagr(ds: Dataset, first_year: int, last_year: int) -> Interval:
     """CAGR of the customs totals between two years, with the rounding interval."""
-    totals = _annual_totals(ds)
+    totals = annual_totals(ds)
     for y in (first_year, last_year):
         if y not in totals:
             raise ValueError(f"no customs total for {y} in the data")
@@ -279,7 +280,7 @@ def quarter(ds: Dataset) -> QuarterAnalysis:
     share_2023 = m.share_pct(implied.point, y23.value)
     fy = Interval(*(m.full_year_from_share(x, share_2023) for x in (q1_iv.lo, q1_iv.hi,
                                                                      q1_iv.point)))
-    totals = _annual_totals(ds)
+    totals = annual_totals(ds)
     actual = totals[q1.period.year].value if q1.period.year in totals else None
     prior_total = totals.get(y23.period.year, y23)
     prior_total.require_positive("the base of a year's growth")
@@ -311,7 +312,7 @@ class Scenario:
 def scenarios(ds: Dataset, growth_rates: list[float], base_year: int, last_year: int,
               milestone: float) -> list[Scenario]:
     """Constant-growth paths from the customs total of ``base_year`` to ``last_year``."""
-    totals = _annual_totals(ds)
+    totals = annual_totals(ds)
     if base_year not in totals:
         raise ValueError(f"no customs total for base year {base_year} "
                          f"(years with one: {', '.join(map(str, sorted(totals)))})")

@@ -4,6 +4,8 @@ Layout of a data folder (see ``data/README.md``)::
 
     figures.csv        every number the article prints
     sources.csv        every source a figure names
+    claims.csv         what the article claims, each of a kind, about which figures
+                       (optional; see :mod:`bilateral.report.data.claim_rows`)
     context/*.csv      figures from other sources, same columns as figures.csv
 
 Every problem raises :class:`bilateral.core.errors.DataError` naming the file, the
@@ -210,6 +212,17 @@ class Dataset:
     files: list[str] = field(default_factory=list)
     discrepancies: list = field(default_factory=list)
     """Known mismatches between rows (:class:`bilateral.report.data.consistency.Discrepancy`)."""
+    claims: list = field(default_factory=list)
+    """The rows of ``claims.csv`` (:class:`bilateral.report.data.claim_rows.ClaimRow`)."""
+
+    @property
+    def article(self) -> Source | None:
+        """The article the claims are from (the source ``claims.csv`` names), or None."""
+        return self.sources[self.claims[0].source_id] if self.claims else None
+
+    def topics(self) -> list[str]:
+        """The topics the article's claims are about, in the order of ``claims.csv``."""
+        return list(dict.fromkeys(c.topic for c in self.claims))
 
     def __getitem__(self, figure_id: str) -> Figure:
         if figure_id in self.figures:
@@ -436,11 +449,16 @@ def fingerprint(paths: list[Path], base: Path) -> str:
     return h.hexdigest()[:12]
 
 
+CLAIMS = "claims.csv"
+
+
 def data_files(folder: Path) -> list[Path]:
     """The files a data folder is made of, in the order they are read."""
     folder = Path(folder)
+    claims = folder / CLAIMS
     return [folder / "sources.csv", folder / "figures.csv",
-            *sorted((folder / "context").glob("*.csv"))]
+            *sorted((folder / "context").glob("*.csv")),
+            *([claims] if claims.exists() or claims.is_symlink() else [])]
 
 
 def load(folder: str | Path) -> Dataset:
@@ -469,11 +487,18 @@ def load(folder: str | Path) -> Dataset:
     seen: dict[str, str] = {}
     figures = _parse_figures(files[1], shown[files[1]], sources, seen, quote_required=True)
     context: dict[str, Figure] = {}
+    claims_file = files[-1] if files[-1].name == CLAIMS else None
     for p in files[2:]:
-        context.update(_parse_figures(p, shown[p], sources, seen, quote_required=False))
+        if p is not claims_file:
+            context.update(_parse_figures(p, shown[p], sources, seen, quote_required=False))
+    from bilateral.report.data import claim_rows
     from bilateral.report.data.consistency import check
 
     ds = Dataset(figures, context, sources, fingerprint(files, folder), folder,
                  [shown[p] for p in files])
+    if claims_file is not None:
+        rows = _read_rows(claims_file, shown[claims_file], claim_rows.COLUMNS,
+                          claim_rows.REQUIRED)
+        ds.claims = claim_rows.parse(rows, shown[claims_file], {**figures, **context}, sources)
     ds.discrepancies = check(ds)
     return ds
