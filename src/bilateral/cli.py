@@ -177,8 +177,8 @@ class Progress:
     """
 
     MARKS = {"queued": "·", "running": "▶", "published": "✔", "up to date": "=",
-             "would build": "?", "failed": "✘"}
-    DONE = {"published", "up to date", "failed"}
+             "would build": "?", "failed": "✘", "left out": "–"}
+    DONE = {"published", "up to date", "failed", "left out"}
 
     def __init__(self, quiet: bool, stream=None):
         self.stream = stream or sys.stderr

@@ -19,7 +19,10 @@ An analysis is any object with:
     the parameters checked with the data before any kernel starts; raises
     :class:`~bilateral.core.errors.InputError`, ``ValueError`` or ``ArithmeticError``;
 ``record(checks, data, values, *, report, scenario, title, versions_) -> dict``
-    the report's results record (see :mod:`bilateral.review.results`).
+    the report's results record (see :mod:`bilateral.review.results`);
+``leaves_out(checks, data) -> str | None`` (optional)
+    why a notebook has nothing to report on this data (its topic is one the data's
+    article never touches), or None; the build then leaves it out with that one line.
 
 Without an installed analysis, a data folder is taken as it is (:class:`PlainFolder`).
 """

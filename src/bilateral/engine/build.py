@@ -297,6 +297,8 @@ def build(opts: Options, report: Reporter = _quiet) -> list[Outcome]:
             else None
         state, warning = read_state(p.out_dir)
         stale = {t.key: why for t, why in p.stale(state["targets"])}
+        for name, why in p.left_out:
+            report(name, "left out", why)
         if opts.dry_run:
             if warning:
                 report("", "warning", warning)

@@ -98,6 +98,9 @@ class Plan:
     folders: list[Path] = field(default_factory=list)
     """Every folder the build writes into: the output folder, its scenario folders and
     ``_failed``; each is locked while the build runs."""
+    left_out: list[tuple[str, str]] = field(default_factory=list)
+    """Notebooks the analysis leaves out for this data (name, why): a report on a topic
+    the data's article never touches."""
 
     def stale(self, state: dict) -> list[tuple[Target, str]]:
         """Targets to build, each with the reason, given the recorded ``state``."""
@@ -228,6 +231,13 @@ def _analysis(checks, where: str):
     return found
 
 
+def _leaves_out(analysis, checks: str, dataset) -> str | None:
+    """Why the analysis leaves this notebook out for ``dataset``, or None (an analysis
+    without ``leaves_out`` leaves nothing out)."""
+    ask = getattr(analysis, "leaves_out", None)
+    return ask(checks, dataset) if ask is not None and dataset is not None else None
+
+
 def _preflight(analysis, checks: str, dataset, values: dict, name: str,
                data_shown: str) -> None:
     try:
@@ -277,6 +287,8 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
     versions_digest = sha(versions().encode())
     versions_ = results.versions()
     targets = []
+    left_out = {n: why for n in notebooks if analysis_of[n] is not None
+                and (why := _leaves_out(analysis_of[n], checks_of[n], dataset))}
     for scenario in scenarios:
         mappings = list(user_files)
         if scenario:
@@ -288,6 +300,8 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
             raise UsageError("set the data folder with --data DIR, not as the parameter "
                              "data_dir: --data is validated before the build and hashed")
         for name, (path, copy, data, nb, trusted) in notebooks.items():
+            if name in left_out:
+                continue
             params = dict(overrides[name])
             defaults = {k: p.default for k, p in declared_params[name].items()}
             # Parameters that depend on each other or on the data, and every analysis and
@@ -321,4 +335,5 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
     subfolders = [s for s in scenarios if s] + [opt.FAILED_DIR]
     opt.check_subfolders(out, subfolders, [t.out_dir / o for t in targets for o in t.outputs]
                          + [out / STATE_FILE])
-    return Plan(targets, dataset, opts, out, [out] + [out / s for s in subfolders])
+    return Plan(targets, dataset, opts, out, [out] + [out / s for s in subfolders],
+                list(left_out.items()))

@@ -31,6 +31,15 @@ class Report:
 
         preflight.check(checks, data, values, notebook)
 
+    def leaves_out(self, checks: str, data) -> str | None:
+        """A report whose topic the article's claims never touch is left out: filling it
+        with another article's words would say something false."""
+        if not data.claims or checks in data.topics():
+            return None
+        a = data.article
+        return (f"{a.publisher}'s article of {a.date.isoformat()} makes no claim about "
+                f"{checks} (claims.csv has {', '.join(data.topics())})")
+
     def record(self, checks: str, data, values: dict[str, Any], **kwargs) -> dict[str, Any]:
         from bilateral.report import record
 

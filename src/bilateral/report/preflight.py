@@ -41,12 +41,14 @@ def _trade(ds: Dataset, p: dict[str, Any], notebook: str) -> None:
     story.trade.year_paragraph(y)
     story.trade.annual_alt(rows, y)
     q = trade.quarter(ds)
-    story.trade.quarter_paragraph(q)
-    story.trade.share_paragraph(q)
-    story.trade.quarter_alt(q)
+    if q is not None:
+        story.trade.quarter_paragraph(q)
+        story.trade.share_paragraph(q)
+        story.trade.quarter_alt(q)
     paths = trade.scenarios(ds, p["scenario_growth_pct"], base, horizon, p["milestone_busd"])
-    story.trade.scenarios_paragraph(ds["horizon"], base, horizon)
+    story.trade.scenarios_paragraph(trade.article_horizon_figure(ds), base, horizon)
     story.trade.scenarios_alt(paths, base, horizon)
+    claims.validate(ds)
     claims.for_topic(ds, "trade", horizon_year=horizon)
 
 
@@ -60,6 +62,7 @@ def _tourism(ds: Dataset, p: dict[str, Any], notebook: str) -> None:
     c = tourism.majority(ds)
     story.tourism.majority_paragraph(c)
     story.tourism.visitors_alt(g, c)
+    claims.validate(ds)
     claims.for_topic(ds, "tourism", threshold_multiple=thr)
 
 

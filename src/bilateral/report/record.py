@@ -47,7 +47,7 @@ def _trade_values(ds: Dataset, p: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if span:
             out[f"cagr_{span[0]}_{y.year}"] = _iv(span[1], "percent")
     q = trade.quarter(ds)
-    out.update({
+    out.update({} if q is None else {
         "quarter_implied_base": _iv(q.implied_q1_2023, "usd_bn"),
         "quarter_growth_vs_first_report": _iv(q.growth_vs_first_reported, "percent"),
         "quarter_revision": _iv(q.revision, "usd_bn"),
@@ -55,7 +55,7 @@ def _trade_values(ds: Dataset, p: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "quarter_run_rate": _iv(q.run_rate, "usd_bn"),
         "quarter_full_year_if_share_held": _iv(q.full_year_if_share_held, "usd_bn"),
     })
-    if q.actual_2024 is not None:
+    if q is not None and q.actual_2024 is not None:
         out["quarter_year_actual_vs_projection"] = _pt(q.actual_vs_share_projection_pct,
                                                        "percent")
         out["quarter_year_growth"] = _pt(q.actual_2024_growth, "percent")

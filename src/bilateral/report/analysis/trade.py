@@ -193,8 +193,35 @@ class YearAnalysis:
 SHORT_CAGR_YEARS = 5
 
 
-def year(ds: Dataset, article_id: str = "trade_2023") -> YearAnalysis:
-    """The year of the article's total: customs' figure, growth, record and compound growth."""
+def _claimed(ds: Dataset, kinds: tuple[str, ...], role: str, period_kind: str) -> list[Figure]:
+    """The figures that the trade claims of ``kinds`` give the ``role``, whose period is
+    of ``period_kind``, in the order of ``claims.csv``."""
+    return [ds[c.roles[role]] for c in ds.claims
+            if c.topic == "trade" and c.kind in kinds and role in c.roles
+            and ds[c.roles[role]].period.kind == period_kind]
+
+
+def article_year_figure(ds: Dataset) -> Figure | None:
+    """The article's annual total: the figure its first record (or level) claim is about."""
+    found = _claimed(ds, ("record", "level"), "article", "year")
+    return found[0] if found else None
+
+
+def article_horizon_figure(ds: Dataset) -> Figure | None:
+    """The horizon in years the article looks ahead (its first horizon claim), or None."""
+    return next((ds[c.roles["horizon"]] for c in ds.claims if c.kind == "horizon"), None)
+
+
+def year(ds: Dataset, article_id: str | None = None) -> YearAnalysis:
+    """The year of the article's total (``article_id``, else the figure of the article's
+    record claim): customs' figure, growth, record and compound growth."""
+    if article_id is None:
+        found = article_year_figure(ds)
+        if found is None:
+            raise DataError(str(ds.folder / "claims.csv"), "no trade claim of kind record "
+                            "or level about a whole year: the annual analysis has no "
+                            "article figure to start from")
+        article_id = found.id
     article = ds[article_id]
     y = article.period.year
     rows = {r.year: r for r in annual(ds)}
@@ -242,6 +269,14 @@ class QuarterAnalysis:
     """The quarter a year earlier, as customs first reported it (Q1 2023)."""
     year_period: Period
     """The whole year the quarter is set against (2023)."""
+    official_q1: Figure | None = None
+    """The official figure for the quarter the claim names, if any."""
+
+    @property
+    def figure_ids(self) -> tuple[str, ...]:
+        """The figures the quarter's analysis rests on, for its sources."""
+        ids = [self.first_reported.id, self.article_q1.id]
+        return tuple(ids + ([self.official_q1.id] if self.official_q1 is not None else []))
 
     @property
     def first_reported_position(self) -> str:
@@ -254,12 +289,25 @@ class QuarterAnalysis:
         return "inside"
 
 
-def quarter(ds: Dataset) -> QuarterAnalysis:
-    """The Q1 2024 analysis from the article's figures and the customs record."""
-    q1 = ds["trade_2024q1"]
-    g = ds["trade_2024q1_yoy"]
-    y23 = ds["trade_2023"]
-    first = ds["gacc_trade_2023q1"]
+def quarter(ds: Dataset) -> QuarterAnalysis | None:
+    """The analysis of the article's quarter (the first growth claim about a quarter, with
+    the first-reported base it names) against the customs record; None when the article
+    gives no quarter's growth."""
+    claim = next((c for c in ds.claims if c.topic == "trade" and c.kind == "growth"
+                  and ds[c.roles["value"]].period.kind == "quarter"
+                  and "first_base" in c.roles), None)
+    if claim is None:
+        return None
+    q1, g, first = (ds[claim.roles[r]] for r in ("value", "growth", "first_base"))
+    year_before = q1.period.year - 1
+    y23 = next((f for f in ds.figures.values() if f.unit == q1.unit
+                and f.period.kind == "year" and f.period.year == year_before),
+               annual_totals(ds).get(year_before))
+    if y23 is None:
+        raise DataError(q1.file, f"{q1.id} is for {q1.period.text}, but neither the article "
+                        f"nor the customs series has a total for {year_before}", row=q1.row,
+                        column="period")
+    official = ds[claim.roles["official_value"]] if "official_value" in claim.roles else None
     for base in (first, y23):
         base.require_positive("a base of the quarter's comparisons")
     if g.bounds[0] <= -100:
@@ -294,6 +342,7 @@ def quarter(ds: Dataset) -> QuarterAnalysis:
         actual_2024_growth=(m.growth_pct(actual, prior_total.value) if actual else None),
         article_q1=q1, article_growth=g, first_reported=first,
         period=q1.period, base_period=first.period, year_period=y23.period,
+        official_q1=official,
     )
 
 

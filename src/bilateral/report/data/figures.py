@@ -220,6 +220,16 @@ class Dataset:
         """The article the claims are from (the source ``claims.csv`` names), or None."""
         return self.sources[self.claims[0].source_id] if self.claims else None
 
+    def topic_figures(self, topic: str) -> list[str]:
+        """The ids of the article's figures (``figures.csv``) that belong to ``topic``: those
+        its claims name, and, for the first topic of ``claims.csv``, those no claim names."""
+        named: dict[str, set[str]] = {}
+        for c in self.claims:
+            for fid in c.roles.values():
+                named.setdefault(fid, set()).add(c.topic)
+        first = (self.topics() or [topic])[0]
+        return [fid for fid in self.figures if topic in named.get(fid, {first})]
+
     def topics(self) -> list[str]:
         """The topics the article's claims are about, in the order of ``claims.csv``."""
         return list(dict.fromkeys(c.topic for c in self.claims))

@@ -182,13 +182,14 @@ def sources_list(ds: Dataset, figure_ids: Iterable[str] | None = None) -> HTML:
 
 def title_block(title: str, subtitle: str, ds: Dataset, params: dict) -> HTML:
     """The report's heading: title, subtitle, source article, parameters, data fingerprint."""
-    article = ds.sources["cgtn_2024_05_16"]
+    article = ds.article or ds.source_of(next(iter(ds.figures)))
+    address = f" (<code>{_e(article.url)}</code>)" if article.url else ""
     plist = "".join(f"<li><code>{_e(k)}</code> = <code>{_e(repr(v))}</code></li>"
                     for k, v in params.items())
     return HTML(
         f'<header class="title-block">{lab_style("title")}<h1>{_e(title)}</h1>'
         f'<p class="subtitle">{_e(subtitle)}'
         f'</p><dl><dt>Article</dt><dd>{_e(article.publisher)}, {article.date.isoformat()}: '
-        f"{_e(article.title)}</dd><dt>Data</dt><dd>{len(ds.files)} files, fingerprint "
+        f"{_e(article.title)}{address}</dd><dt>Data</dt><dd>{len(ds.files)} files, fingerprint "
         f"<code>{ds.fingerprint}</code>, as of {ds.as_of.isoformat()} (newest source)</dd>"
         f'<dt>Parameters</dt><dd><ul class="params">{plist}</ul></dd></dl></header>')

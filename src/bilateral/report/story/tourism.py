@@ -7,7 +7,26 @@ from markupsafe import Markup
 from bilateral.report.analysis.tourism import Growth, MajorityCheck, SourceMatch
 from bilateral.report.story import fmt
 from bilateral.report.story.markup import strong
-from bilateral.report.story.words import compare, count_word, period_name, plain, step
+from bilateral.report.story.words import (
+    article_name,
+    compare,
+    count_word,
+    period_name,
+    plain,
+    step,
+)
+
+
+def title(ds) -> str:
+    """The tourism report's title, naming the article the data's claims come from."""
+    a = ds.article or ds.source_of(next(iter(ds.figures)))
+    return f"Foreign visitors to Russia in {article_name(a)}"
+
+
+def subtitle(ds) -> str:
+    a = ds.article or ds.source_of(next(iter(ds.figures)))
+    return (f"What {article_name(a)} says about visitors, what the numbers imply, and "
+            "whether each claim holds.")
 
 
 def threshold(g: Growth) -> str:

@@ -17,6 +17,7 @@ from bilateral.report.metrics import Interval, round_half_up
 from bilateral.report.story import fmt
 from bilateral.report.story.markup import strong
 from bilateral.report.story.words import (
+    article_name,
     change,
     count_word,
     growth_label,
@@ -26,6 +27,21 @@ from bilateral.report.story.words import (
 )
 
 # ------------------------------------------------------------------------- the year
+
+
+def _article(ds) -> str:
+    a = ds.article or ds.source_of(next(iter(ds.figures)))
+    return article_name(a)
+
+
+def title(ds) -> str:
+    """The trade report's title, naming the article the data's claims come from."""
+    return f"China–Russia trade in {_article(ds)}"
+
+
+def subtitle(ds) -> str:
+    return (f"What {_article(ds)} says about trade, what each number implies, and whether "
+            "each claim holds.")
 
 
 def _busd(f: Figure) -> str:
@@ -147,8 +163,12 @@ def _q1(q: QuarterAnalysis, x: float, extra: int = 0) -> str:
     return fmt.busd(x, max(q.article_q1.decimals, 0) + extra)
 
 
-def quarter_paragraph(q: QuarterAnalysis) -> Markup:
-    """What the article's quarter and growth imply about the same quarter a year earlier."""
+def quarter_paragraph(q: QuarterAnalysis | None) -> Markup:
+    """What the article's quarter and growth imply about the same quarter a year earlier;
+    when the article gives no quarter's growth (``q`` None), that it gives none."""
+    if q is None:
+        return Markup("The article gives no growth for a part of the year: there is no "
+                      "quarter to check.")
     g = q.growth_reported
     cur, base = period_name(q.period), period_name(q.base_period)
     moved = change(g.point)
@@ -254,8 +274,13 @@ def article_horizon(h: Figure) -> tuple[int, int]:
     return h.period.start.year, h.period.start.year + int(h.value)
 
 
-def scenarios_paragraph(h: Figure, base_year: int, horizon_year: int) -> Markup:
-    """How the scenarios' span relates to the article's horizon."""
+def scenarios_paragraph(h: Figure | None, base_year: int, horizon_year: int) -> Markup:
+    """How the scenarios' span relates to the article's horizon (``h``; None when the
+    article names none)."""
+    if h is None:
+        return Markup("The paths below start from the customs total of {base} and run to "
+                      "{hz}; the article looks no number of years ahead.").format(
+                          base=base_year, hz=horizon_year)
     start, end = article_horizon(h)
     if horizon_year == end:
         rel = "the end of the article's horizon"
@@ -269,9 +294,8 @@ def scenarios_paragraph(h: Figure, base_year: int, horizon_year: int) -> Markup:
             hz=horizon_year, rel=rel)
 
 
-def scenarios_title(h: Figure, horizon_year: int) -> str:
-    start, end = article_horizon(h)
-    if horizon_year == end:
+def scenarios_title(h: Figure | None, horizon_year: int) -> str:
+    if h is not None and horizon_year == article_horizon(h)[1]:
         return (f"Trade to {horizon_year}, the end of the article's "
                 f"{count_word(int(h.value))}-year horizon, under constant growth")
     return f"Trade to {horizon_year} under constant growth"

@@ -94,3 +94,14 @@ def growth_label(pct: float) -> str:
     """A scenario's rate exactly as set: ``5.25`` → ``'+5.25 % a year'``."""
     sign = "+" if pct > 0 else ""
     return f"{sign}{plain(pct)} % a year"
+
+
+def day(d) -> str:
+    """A date as a reader says it: ``'16 May 2024'``."""
+    return f"{d.day} {d:%B} {d.year}"
+
+
+def article_name(source) -> str:
+    """An article by its outlet and date: ``"CGTN's article of 16 May 2024"``."""
+    owner = source.publisher + ("'" if source.publisher.endswith("s") else "'s")
+    return f"{owner} article of {day(source.date)}"
