@@ -89,6 +89,11 @@ def test_verify_names_an_edited_attachment(built_reports, tmp_path):
                                                                        "$250.3 billion")
         pdf.attachments["data__figures.csv"] = pikepdf.AttachedFileSpec(
             pdf, text.encode(), filename="data__figures.csv")
+        # ... and the claim that quotes the same words.
+        claims = pdf.attachments["data__claims.csv"].get_file().read_bytes().decode()
+        pdf.attachments["data__claims.csv"] = pikepdf.AttachedFileSpec(
+            pdf, claims.replace("$240.1 billion", "$250.3 billion").encode(),
+            filename="data__claims.csv")
         pdf.save(tampered)
     r = run_cli("verify", str(tampered))
     assert r.returncode == 1, r.stderr

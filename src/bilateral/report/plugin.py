@@ -36,9 +36,10 @@ class Report:
         with another article's words would say something false."""
         if not data.claims or checks in data.topics():
             return None
-        a = data.article
-        return (f"{a.publisher}'s article of {a.date.isoformat()} makes no claim about "
-                f"{checks} (claims.csv has {', '.join(data.topics())})")
+        from bilateral.report.story.words import article_name
+
+        return (f"{article_name(data.article)} makes no claim about {checks} (its claims "
+                f"are about {', '.join(data.topics())})")
 
     def record(self, checks: str, data, values: dict[str, Any], **kwargs) -> dict[str, Any]:
         from bilateral.report import record

@@ -122,6 +122,8 @@ class RecordCheck:
     highest_before_year: int
     missing_years: list[int]
     is_record: bool
+    highest_before_decimals: int = 2
+    """The precision the highest earlier year's total was printed to."""
 
     @property
     def position(self) -> str:
@@ -142,7 +144,8 @@ def record_check(ds: Dataset, year: int) -> RecordCheck:
     best_year = max(before, key=before.get)
     missing = [y for y in range(min(totals), year) if y not in totals]
     return RecordCheck(year, totals[year].value, before[best_year], best_year, missing,
-                       totals[year].value > before[best_year])
+                       totals[year].value > before[best_year],
+                       max(totals[best_year].decimals, 0))
 
 
 def years_with_totals(ds: Dataset) -> list[int]:

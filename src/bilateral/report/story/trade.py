@@ -59,7 +59,7 @@ def _cagr_phrase(iv: Interval) -> str:
 def record_sentence(y: YearAnalysis) -> str:
     """Whether the year is a record, with the highest earlier year."""
     r = y.record
-    best = fmt.busd(r.highest_before)
+    best = fmt.busd(r.highest_before, r.highest_before_decimals)
     if r.position == "above":
         s = (f"{r.year} is a record: above every earlier year in the series, the highest of "
              f"which was {r.highest_before_year}, at {best}.")
@@ -136,7 +136,8 @@ def annual_alt(years: list[YearRow], y: YearAnalysis) -> str:
     elif r.position == "equal to":
         where = f"equal to the highest earlier year, {r.highest_before_year}"
     else:
-        where = f"below {r.highest_before_year}'s {fmt.busd(r.highest_before)}"
+        where = (f"below {r.highest_before_year}'s "
+                 f"{fmt.busd(r.highest_before, r.highest_before_decimals)}")
     return (f"Bar chart of China–Russia trade by year from {years[0].year} to "
             f"{years[-1].year}; {y.year} stands at {_busd(y.official)}, {where}.")
 
