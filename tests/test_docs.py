@@ -23,7 +23,7 @@ def test_the_site_builds_with_every_link_resolved(tmp_path):
     assert result.returncode == 0, result.stderr
     pages = sorted(p.relative_to(tmp_path / "site").as_posix()
                    for p in (tmp_path / "site").glob("*/index.html"))
-    assert pages == [f"{n}/index.html" for n in ("architecture", "benchmark", "exporters",
+    assert pages == [f"{n}/index.html" for n in ("architecture", "benchmark", "claims", "exporters",
                                                    "notebooks", "parameters", "reports",
                                                    "review")]
     for page in (tmp_path / "site").rglob("*.html"):
