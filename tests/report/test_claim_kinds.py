@@ -69,6 +69,16 @@ def verdict_above(lo: Decimal, point: Decimal, hi: Decimal, t: Decimal) -> str:
     return NOT_SUPPORTED if hi > t else CONTRADICTED
 
 
+def verdict_open(lo: Decimal, point: Decimal, hi: Decimal) -> str:
+    """"More than zero" for a difference of two printed values, which lies strictly
+    between lo and hi (each value's interval is half-open, so neither end is reached)."""
+    if lo >= 0:
+        return HOLDS
+    if point > 0:
+        return WITHIN_ROUNDING
+    return NOT_SUPPORTED if hi > 0 else CONTRADICTED
+
+
 def printed(draw, lo: int, hi: int, decimals: int) -> str:
     """A value printed to ``decimals`` decimals, as text."""
     k = draw(st.integers(lo * 10**decimals, hi * 10**decimals))
@@ -190,12 +200,12 @@ def test_comparison_of_two_rates(v, o, rel):
     vv, oo = Decimal(v) / 10, Decimal(o) / 10
     lo, hi = vv - oo - Decimal("0.1"), vv - oo + Decimal("0.1")
     c = judged("comparison",
-               [fig("v", str(vv), "percent"), fig("o", str(oo), "percent", "2023")],
+               [fig("v", f"{vv:.1f}", "percent"), fig("o", f"{oo:.1f}", "percent", "2023")],
                {"value": "v", "other": "o"}, relation=rel)
     if rel == "gt":
-        expected = verdict_above(lo, vv - oo, hi, Decimal(0))
-    else:  # the mirror: "less than" holds when even the highest difference is below 0
-        expected = (HOLDS if hi < 0 else WITHIN_ROUNDING if vv < oo else
+        expected = verdict_open(lo, vv - oo, hi)
+    else:  # the mirror: "less than" holds when even the highest difference is at most 0
+        expected = (HOLDS if hi <= 0 else WITHIN_ROUNDING if vv < oo else
                     NOT_SUPPORTED if lo < 0 else CONTRADICTED)
     assert c.verdict == expected, (vv, oo, rel, c.check)
 
@@ -205,19 +215,21 @@ def test_change_is_an_increase_only_when_every_rounding_says_so(b, a):
     bb, aa = Decimal(b) / 10, Decimal(a) / 10
     h = Decimal("0.05")
     lo, hi = (aa - h) / (bb + h) - 1, (aa + h) / (bb - h) - 1
-    c = judged("change", [fig("b", str(bb), period="2023"), fig("a", str(aa))],
+    c = judged("change", [fig("b", f"{bb:.1f}", period="2023"), fig("a", f"{aa:.1f}")],
                {"before": "b", "after": "a"}, direction="increase")
-    assert c.verdict == verdict_above(lo, aa / bb - 1, hi, Decimal(0)), c.check
+    # The ratio of two half-open ranges lies strictly between its ends.
+    assert c.verdict == verdict_open(lo, aa / bb - 1, hi), c.check
 
 
 @given(st.integers(0, 5000), st.integers(0, 5000))
 def test_difference_and_threshold(a, b):
     aa, bb = Decimal(a) / 10, Decimal(b) / 10
     h = Decimal("0.05")
-    c = judged("difference", [fig("a", str(aa)), fig("b", str(bb))], {"a": "a", "b": "b"},
+    c = judged("difference", [fig("a", f"{aa:.1f}"), fig("b", f"{bb:.1f}")],
+               {"a": "a", "b": "b"},
                sign="positive")
-    assert c.verdict == verdict_above(aa - bb - 2 * h, aa - bb, aa - bb + 2 * h, Decimal(0))
-    c = judged("threshold", [fig("v", str(aa))], {"value": "v"}, above=str(bb))
+    assert c.verdict == verdict_open(aa - bb - 2 * h, aa - bb, aa - bb + 2 * h)
+    c = judged("threshold", [fig("v", f"{aa:.1f}")], {"value": "v"}, above=str(bb))
     assert c.verdict == verdict_above(aa - h, aa, aa + h, bb)
 
 

@@ -274,6 +274,10 @@ class QuarterAnalysis:
     """The whole year the quarter is set against (2023)."""
     official_q1: Figure | None = None
     """The official figure for the quarter the claim names, if any."""
+    year_figure: Figure | None = None
+    """The whole year's total the quarter is set against, as printed."""
+    actual_figure: Figure | None = None
+    """Customs' total for the quarter's whole year, when the data has it."""
 
     @property
     def figure_ids(self) -> tuple[str, ...]:
@@ -345,7 +349,8 @@ def quarter(ds: Dataset) -> QuarterAnalysis | None:
         actual_2024_growth=(m.growth_pct(actual, prior_total.value) if actual else None),
         article_q1=q1, article_growth=g, first_reported=first,
         period=q1.period, base_period=first.period, year_period=y23.period,
-        official_q1=official,
+        official_q1=official, year_figure=y23,
+        actual_figure=totals.get(q1.period.year),
     )
 
 

@@ -25,10 +25,12 @@ from bilateral.report.claims.verdicts import (
     Claim,
     above,
     below,
+    of_difference,
 )
 
 __all__ = ["CONTRADICTED", "HOLDS", "NOT_CHECKABLE", "NOT_SUPPORTED", "VERDICTS",
-           "WITHIN_ROUNDING", "Claim", "above", "below", "evaluate", "for_topic", "validate"]
+           "WITHIN_ROUNDING", "Claim", "above", "below", "evaluate", "for_topic",
+           "of_difference", "validate"]
 
 
 def validate(ds) -> None:

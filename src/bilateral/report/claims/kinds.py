@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
 from typing import Any
 
 from bilateral.core.errors import DataError
@@ -29,7 +30,7 @@ from bilateral.report.claims.verdicts import (
     WITHIN_ROUNDING,
     Claim,
     above,
-    below,
+    of_difference,
 )
 from bilateral.report.data.claim_rows import ClaimRow
 from bilateral.report.data.figures import Dataset, Figure
@@ -160,6 +161,14 @@ def shown_as(x: float, like: Figure) -> str:
 
 def _printed(f: Figure) -> m.Interval:
     return m.printed(f.value, f.decimals)
+
+
+def _exact(f: Figure) -> tuple[Decimal, Decimal, Decimal]:
+    """The values that print as ``f``, exactly: ``[lo, hi)`` around its value (for a
+    negative value, ``(lo, hi]``), with the value itself in the middle."""
+    v = Decimal(repr(f.value))
+    half = Decimal(5).scaleb(-f.decimals - 1)
+    return v - half, v, v + half
 
 
 def _fig(ds: Dataset, row: ClaimRow, role: str) -> Figure:
@@ -294,7 +303,15 @@ def change(ds, row, s):
         raise row.error(f"setting direction={direction!r}: expected increase or decrease",
                         "settings")
     b.require_positive("the base of a change")
-    iv = m.growth_pct_interval(_printed(a), _printed(b))
+    if a.value < 0:
+        raise row.error(f"{a.id} = {a.value:g} is negative: a change from {b.id} needs two "
+                        "positive values")
+    (al, ap, ah), (bl, bp, bh) = _exact(a), _exact(b)
+    with localcontext() as ctx:
+        ctx.prec = 50
+        lo, point, hi = (al / bh - 1) * 100, (ap / bp - 1) * 100, (ah / bl - 1) * 100
+    # Each value stands for [lo, hi): the ratio never reaches either end of its range.
+    iv = m.Interval(float(lo), float(hi), float(point))
     word = "rose" if direction == "increase" else "fell"
     statement = (f"{subject(a)} {word} from {shown(b)} in {period_name(b.period)} to "
                  f"{shown(a)} in {period_name(a.period)}.")
@@ -302,8 +319,7 @@ def change(ds, row, s):
              f"that print as these give {fmt.span(iv, fmt.pct, decimals=2)}.")
     if og is not None:
         check += f" The official rate is {fmt.pct(og.value, max(og.decimals, 0), signed=True)}."
-    verdict = above(iv, 0.0) if direction == "increase" else below(iv, 0.0)
-    return statement, check, verdict
+    return statement, check, of_difference(lo, point, hi, more=direction == "increase")
 
 
 @kind("trend", needs=("growth", "previous"), settings={"series?": "prefix"})
@@ -353,13 +369,12 @@ def comparison(ds, row, s):
     word = "less than" if rel == "lt" else "more than"
     statement = (f"{subject(v)} in {period_name(v.period)} was {word} the {shown(o)} of "
                  f"{period_name(o.period)}.")
-    iv, other = _printed(v), _printed(o)
-    # Below every value the other may stand for: compare the intervals' far ends.
-    diff = m.Interval(iv.lo - other.hi, iv.hi - other.lo, v.value - o.value)
+    (vl, vp, vh), (ol, op, oh) = _exact(v), _exact(o)
+    lo, point, hi = vl - oh, vp - op, vh - ol  # the difference lies strictly between
     check = (f"{v.label}: {shown(v)}; {o.label}: {shown(o)}; the difference is "
-             f"{fmt.num(diff.point, max(v.decimals, o.decimals, 0))} "
+             f"{fmt.num(float(point), max(v.decimals, o.decimals, 0))} "
              f"{'points' if v.unit == 'percent' else ''}".rstrip() + ".")
-    return statement, check, below(diff, 0.0) if rel == "lt" else above(diff, 0.0)
+    return statement, check, of_difference(lo, point, hi, more=rel == "gt")
 
 
 @kind("difference", needs=("a", "b"), settings={"sign": "text"})
@@ -371,26 +386,29 @@ def difference(ds, row, s):
     sign = s["sign"]
     if sign not in ("positive", "negative"):
         raise row.error(f"setting sign={sign!r}: expected positive or negative", "settings")
-    ia, ib = _printed(a), _printed(b)
-    d = m.Interval(ia.lo - ib.hi, ia.hi - ib.lo, a.value - b.value)
+    (al, ap, ah), (bl, bp, bh) = _exact(a), _exact(b)
+    lo, point, hi = al - bh, ap - bp, ah - bl  # strictly between lo and hi
     statement = (f"{subject(a)} was {'above' if sign == 'positive' else 'below'} "
                  f"{lower_first(subject(b))}.")
     dec = max(a.decimals, b.decimals, 0)
-    check = (f"{shown(a)} − {shown(b)} = {fmt.value(d.point, a.unit, dec)}; values that print "
-             f"as these give {fmt.span(d, fmt.num, decimals=dec)}.")
-    return statement, check, above(d, 0.0) if sign == "positive" else below(d, 0.0)
+    check = (f"{shown(a)} − {shown(b)} = {fmt.value(float(point), a.unit, dec)}; values that "
+             f"print as these give more than {fmt.num(float(lo), dec + 1)} and less than "
+             f"{fmt.num(float(hi), dec + 1)}.")
+    return statement, check, of_difference(lo, point, hi, more=sign == "positive")
 
 
 @kind("threshold", needs=("value",), settings={"above": "number"})
 def threshold(ds, row, s):
     """A milestone passed: the value is more than a given level."""
     v = _fig(ds, row, "value")
-    t = float(s["above"])
-    iv = _printed(v)
-    statement = f"{subject(v)} passed {shown_as(t, v)} in {period_name(v.period)}."
-    check = (f"{shown(v)} stands for {fmt.span(iv, fmt.num, decimals=max(v.decimals, 0) + 1)}"
-             f", against {shown_as(t, v)}.")
-    return statement, check, above(iv, t)
+    t = Decimal(s["above"])
+    lo, point, hi = _exact(v)
+    statement = f"{subject(v)} passed {shown_as(float(t), v)} in {period_name(v.period)}."
+    check = (f"{shown(v)} stands for {fmt.num(float(lo), max(v.decimals, 0) + 1)} up to "
+             f"{fmt.num(float(hi), max(v.decimals, 0) + 1)}, against {shown_as(float(t), v)}.")
+    if point < 0 and lo >= t:  # a negative value stands for (lo, hi]: above t from lo on
+        return statement, check, HOLDS
+    return statement, check, above(m.Interval(lo, hi, point), t)
 
 
 @kind("multiple", needs=("before", "after"), settings={"threshold": "number",

@@ -48,3 +48,17 @@ def below(iv: Interval, threshold: float) -> str:
     if iv.point < threshold:
         return WITHIN_ROUNDING
     return NOT_SUPPORTED if iv.lo < threshold else CONTRADICTED
+
+
+def of_difference(lo, point, hi, more: bool) -> str:
+    """The verdict for "a difference is more (``more``) or less than zero" when it may be
+    anywhere strictly between ``lo`` and ``hi``: the difference of two printed values, each
+    standing for a half-open interval, never reaches either end. Give exact numbers
+    (``Decimal``): at an end, a float's last bit would decide the verdict."""
+    if not more:
+        lo, point, hi = -hi, -point, -lo
+    if lo >= 0:
+        return HOLDS
+    if point > 0:
+        return WITHIN_ROUNDING
+    return NOT_SUPPORTED if hi > 0 else CONTRADICTED

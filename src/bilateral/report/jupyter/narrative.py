@@ -12,6 +12,7 @@ from bilateral.report.analysis.tourism import Growth
 from bilateral.report.analysis.trade import QuarterAnalysis, Scenario, YearRow
 from bilateral.report.data.figures import Dataset
 from bilateral.report.jupyter.present import table
+from bilateral.report.metrics import round_half_up
 from bilateral.report.story import fmt
 from bilateral.report.story.words import growth_label, period_name, plain
 
@@ -54,7 +55,8 @@ def quarter_table(ds: Dataset, q: QuarterAnalysis, caption: str) -> HTML:
     """The quarter's quantities with their intervals and how each is computed."""
     dq, dg = max(q.article_q1.decimals, 0), max(q.article_growth.decimals, 0)
     q1, g = fmt.num(q.q1_2024.point, dq), fmt.num(q.growth_reported.point, dg)
-    first, y23 = fmt.num(q.first_reported_q1_2023, 3), fmt.num(q.total_2023.point, 1)
+    first = fmt.num(q.first_reported.value, max(q.first_reported.decimals, 0))
+    y23 = fmt.num(q.year_figure.value, max(q.year_figure.decimals, 0))
     cur, base = period_name(q.period), period_name(q.base_period)
     year, prior = q.period.year, q.year_period.year
     rows = [
@@ -75,9 +77,10 @@ def quarter_table(ds: Dataset, q: QuarterAnalysis, caption: str) -> HTML:
          fmt.span(q.full_year_if_share_held, fmt.num, decimals=2),
          f"{q1} ÷ (implied {base} ÷ {y23}) = {y23} × (1 + {g} ÷ 100)"],
     ]
-    if q.actual_2024 is not None:
-        rows.append([f"{year} as customs reported", fmt.num(q.actual_2024, 3), "—",
-                     _src(ds, f"gacc_trade_{year}")])
+    if q.actual_figure is not None:
+        a = q.actual_figure
+        rows.append([f"{year} as customs reported", fmt.num(a.value, max(a.decimals, 0)), "—",
+                     _src(ds, a.id)])
     return table(rows, ["Quantity (bn USD unless marked)", "Value", "Rounding interval",
                         "How computed"], caption=caption,
                  note="Intervals: each input may be anywhere within half a unit of its last "
@@ -88,10 +91,21 @@ def quarter_table(ds: Dataset, q: QuarterAnalysis, caption: str) -> HTML:
                  numeric=[1])
 
 
+def _path_value(v: float, milestone: float) -> str:
+    """A path's value to one decimal, or to as many more as it takes for the cell to sit on
+    the same side of ``milestone`` as the value: 299.96 is printed 299.96, not 300.0, in a
+    column whose first year at or above 300 is the next."""
+    d = 1
+    while d < 12 and (round_half_up(v, d) >= milestone) != (v >= milestone):
+        d += 1
+    return fmt.num(v, d)
+
+
 def scenario_table(paths: list[Scenario], milestone: float, caption: str) -> HTML:
     """Projected totals by year for each path, and the year each first reaches ``milestone``."""
     years = paths[0].years
-    rows = [[y] + [fmt.num(s.values[k], 1) for s in paths] for k, y in enumerate(years)]
+    rows = [[y] + [_path_value(s.values[k], milestone) for s in paths]
+            for k, y in enumerate(years)]
     rows.append([f"First year ≥ {plain(milestone)}"]
                 + [str(s.first_year_at_milestone or f"not by {years[-1]}") for s in paths])
     return table(rows, ["Year"] + [growth_label(s.growth_pct) for s in paths],

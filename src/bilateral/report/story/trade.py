@@ -196,7 +196,7 @@ def quarter_paragraph(q: QuarterAnalysis | None) -> Markup:
     out.append(Markup(
         "Customs first reported {base} at {first}: growth from that value is {g2}, which "
         "rounds to {g1}{tail}.").format(
-            base=base, first=fmt.busd(q.first_reported_q1_2023, 3), g2=_g(q, vs, 1),
+            base=base, first=_busd(q.first_reported), g2=_g(q, vs, 1),
             g1=rounded, tail=", as the article has it" if same else f", not {_g(q, g.point)}"))
     pos, rev = q.first_reported_position, q.revision.point
     if pos == "inside":
@@ -219,7 +219,7 @@ def share_paragraph(q: QuarterAnalysis) -> Markup:
         "Set against the whole of {prior} ({y}), the quarter is {share} of a year's trade. At "
         "that pace (×4) {year} would reach {run}, {runvs} on {prior}. If the quarter kept the "
         "share of its year that it had in {prior}, {year} would total {fy}.").format(
-            prior=prior, y=fmt.busd(q.total_2023.point, 1),
+            prior=prior, y=_busd(q.year_figure),
             share=strong(fmt.pct(q.share_of_2023.point, 2)), year=year,
             run=fmt.busd(q.run_rate.point), runvs=fmt.pct(q.run_rate_vs_2023.point, 1,
                                                           signed=True),
@@ -231,7 +231,7 @@ def share_paragraph(q: QuarterAnalysis) -> Markup:
         out.append(Markup(
             "The data has the answer: customs put {year} at {actual}, {diff} against that "
             "projection and {g} on customs' total for {prior}.").format(
-                year=year, actual=strong(fmt.busd(q.actual_2024, 3)),
+                year=year, actual=strong(_busd(q.actual_figure)),
                 diff=fmt.pct(q.actual_vs_share_projection_pct, 1, signed=True),
                 g=fmt.pct(q.actual_2024_growth, 2, signed=True), prior=prior))
     return Markup(" ").join(out)
@@ -241,7 +241,7 @@ def quarter_alt(q: QuarterAnalysis) -> str:
     """Alt text of the dot chart of the quarter."""
     pos = q.first_reported_position
     return (f"Dot chart: {period_name(q.base_period)} as first reported at "
-            f"{fmt.busd(q.first_reported_q1_2023, 3)} lies {pos} the interval "
+            f"{_busd(q.first_reported)} lies {pos} the interval "
             f"{fmt.span(q.implied_q1_2023, fmt.busd, decimals=3)} that "
             f"{_g(q, q.growth_reported.point)} growth implies; {period_name(q.period)} at "
             f"{_q1(q, q.q1_2024.point)}.")
