@@ -444,3 +444,26 @@ def test_a_share_that_bounds_from_above_never_shows_a_majority(ds, share, word):
     assert f"{Markup.escape(word)}" in sentence
     if "cannot" in word or word == "not a majority":
         assert ", a majority" not in sentence
+
+
+# --------------------------------------------------------------------------- edges of "prints as"
+
+
+@pytest.mark.parametrize(("official", "verdict", "words"), [
+    # 240.05 rounds half away from zero to 240.1: the article's figure, within rounding.
+    ("240.05", WITHIN_ROUNDING, "which the article prints as USD 240.1 bn"),
+    # 240.15 rounds to 240.2, not 240.1: a record, but not the article's total.
+    ("240.15", NOT_SUPPORTED, "where the article gives USD 240.1 bn"),
+    ("240.149", WITHIN_ROUNDING, "which the article prints as USD 240.1 bn"),
+])
+def test_customs_total_on_the_edges_of_the_articles_figure(data_copy, official, verdict,
+                                                           words):
+    set_figure(data_copy, "gacc_trade_2023", value=official, decimals=str(len(official) - 4),
+               quote=f"hit ${official} billion in 2023, growing 26.3%")
+    set_figure(data_copy, "gacc_yoy_2023", quote=f"hit ${official} billion in 2023, growing "
+               "26.3%")
+    # 2024's +1.9 % no longer follows exactly from the new total: the data says why.
+    set_figure(data_copy, "gacc_yoy_2024", discrepancy="Computed on a revised 2023 total.")
+    ds_ = load(data_copy)
+    assert verdicts(data_copy)["record_2023"] == verdict
+    assert words in str(story.trade.year_paragraph(trade.year(ds_)))
