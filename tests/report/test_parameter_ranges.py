@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bilateral.core.errors import ParameterError
@@ -35,6 +35,8 @@ growth = st.one_of(st.floats(-99.9999, 1000, allow_nan=False),
        horizon=st.integers(1991, 2100),
        milestone=st.one_of(st.floats(1e-9, 100000, allow_nan=False),
                            st.sampled_from([100000.0, 244.819, 300.0])))
+# The milestone equal to the base year's total: reached in the base year itself.
+@example(rates=[0.0], base=2024, horizon=2030, milestone=244.819)
 def test_trade_parameters_across_their_declared_ranges(rates, base, horizon, milestone):
     values = dict(scenario_growth_pct=rates, scenario_base_year=base, horizon_year=horizon,
                   milestone_busd=milestone)
