@@ -119,7 +119,9 @@ def visitors(g: Growth, c: MajorityCheck) -> Figure:
                   textcoords="offset points",
                   bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     left.set_ylabel("Foreign visitors (thousands)")
-    left.set_title("Visitors to Russia (article / RST)", fontsize=9, loc="left")
+    # The bars are the article's figures, whoever else counted the same.
+    left.set_title(f"{g.after.label.rsplit(', ', 1)[0]}, per the article",
+                   fontsize=9, loc="left")
     left.set_ylim(0, max(max(vals), level) * 1.15)
 
     names = ["RST", "FSB border\nservice", "ATOR"]
