@@ -298,6 +298,9 @@ def test_the_moscow_times_article_builds_true_reports(tmp_path):
                     "2025 makes no claim about tourism (its claims are about trade))"], left
     assert not (out / "tourism.html").exists()
     page = (out / "trade.html").read_text(encoding="utf-8")
+    # The document's title (and so the PDF's running header) names this article.
+    assert ("<title>China–Russia trade in The Moscow Times' article of 13 January 2025"
+            "</title>") in page
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert "China–Russia trade in The Moscow Times' article of 13 January 2025" in text
     # Nothing of the May 2024 article: its outlet, date, quarter or horizon.

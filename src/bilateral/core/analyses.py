@@ -20,6 +20,9 @@ An analysis is any object with:
     :class:`~bilateral.core.errors.InputError`, ``ValueError`` or ``ArithmeticError``;
 ``record(checks, data, values, *, report, scenario, title, versions_) -> dict``
     the report's results record (see :mod:`bilateral.review.results`);
+``title(checks, data) -> str | None`` (optional)
+    the report's title made from the data (the article it checks), which the rendered
+    documents, the index and the record then carry in place of the notebook's;
 ``leaves_out(checks, data) -> str | None`` (optional)
     why a notebook has nothing to report on this data (its topic is one the data's
     article never touches), or None; the build then leaves it out with that one line.

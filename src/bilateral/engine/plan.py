@@ -64,6 +64,9 @@ class Target:
     trusted: bool = False
     index: int = 0
     title: str = ""
+    titled_by_data: bool = False
+    """The title comes from the data (the analysis's ``title``), not the notebook's
+    metadata: the rendered documents carry it."""
     results: bytes | None = None
     """The report's results record (``<name>.results.json``), for the project's own
     notebooks: computed here, in the parent, by the functions behind every sentence."""
@@ -238,6 +241,13 @@ def _leaves_out(analysis, checks: str, dataset) -> str | None:
     return ask(checks, dataset) if ask is not None and dataset is not None else None
 
 
+def _title(analysis, checks: str, dataset) -> str | None:
+    """The report's title the analysis makes from the data, or None (an analysis without
+    ``title`` leaves the notebook's own)."""
+    ask = getattr(analysis, "title", None) if analysis is not None else None
+    return ask(checks, dataset) if ask is not None and dataset is not None else None
+
+
 def _preflight(analysis, checks: str, dataset, values: dict, name: str,
                data_shown: str) -> None:
     try:
@@ -314,10 +324,12 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
             if _takes_data(declared_params[name]):
                 params["data_dir"] = data_text
                 run_params["data_dir"] = str(data_copy)
+            from_data = _title(analysis, checks, dataset)
             t = Target(name, path, scenario, params, out / scenario if scenario else out,
                        tuple(opts.formats), run_source=copy, run_parameters=run_params,
                        trusted=trusted, index=len(targets) + 1,
-                       title=str(nb.metadata.get("title", name)), evidence_source=data,
+                       title=from_data or str(nb.metadata.get("title", name)),
+                       titled_by_data=from_data is not None, evidence_source=data,
                        kernel=kernels[name])
             if trusted and analysis is not None:
                 t.results = results.dumps(analysis.record(

@@ -62,6 +62,8 @@ def render(nb, t, staging: Path, opts, report_date: str) -> int | None:
     settings = dict(show_code=opts.show_code, paper=opts.paper.lower(), report_date=report_date,
                     sanitize=not t.trusted)
     pages = None
+    if t.titled_by_data:  # the documents' title and running header name the data's article
+        nb.metadata["title"] = t.title
     resources = {"metadata": {"name": t.name, "path": str(t.source.parent.resolve())}}
     if "html" in t.formats:
         html, _ = ReportHTMLExporter(**settings).from_notebook_node(nb, dict(resources))

@@ -31,6 +31,14 @@ class Report:
 
         preflight.check(checks, data, values, notebook)
 
+    def title(self, checks: str, data) -> str | None:
+        """"China–Russia trade in CGTN's article of 16 May 2024": the notebook's own
+        title names no article; the data does."""
+        from bilateral.report import story
+
+        words = {"trade": story.trade, "tourism": story.tourism}.get(checks)
+        return words.title(data) if words is not None and data.figures else None
+
     def leaves_out(self, checks: str, data) -> str | None:
         """A report whose topic the article's claims never touch is left out: filling it
         with another article's words would say something false."""
