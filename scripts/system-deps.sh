@@ -8,9 +8,18 @@
 set -euo pipefail
 need=()   # without these nothing builds
 want=()   # without these some notebooks' text is missing from their PDF
-ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || need+=(libpango-1.0-0 libpangoft2-1.0-0)
-fc-list 2>/dev/null | grep -qi 'DejaVu Sans' || need+=(fonts-dejavu-core)
-fc-list :lang=zh family 2>/dev/null | grep -qi 'Noto Sans CJK' || want+=(fonts-noto-cjk)
+# Each listing is read whole before it is searched: `fc-list | grep -q` under pipefail
+# fails (141) whenever grep stops reading early, and would report a font that is there
+# as missing.
+libs=$(ldconfig -p 2>/dev/null || true)
+fonts=$(fc-list 2>/dev/null || true)
+cjk=$(fc-list :lang=zh family 2>/dev/null || true)
+grep -q 'libpango-1.0.so' <<<"$libs" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+# WeasyPrint subsets fonts with HarfBuzz-Subset when it is there, else with fontTools,
+# which stamps each subset with the time: without it two builds differ.
+grep -q 'libharfbuzz-subset.so' <<<"$libs" || need+=(libharfbuzz-subset0)
+grep -qi 'DejaVu Sans' <<<"$fonts" || need+=(fonts-dejavu-core)
+grep -qi 'Noto Sans CJK' <<<"$cjk" || want+=(fonts-noto-cjk)
 if [ "${1:-}" = "--test" ]; then
   command -v pdftoppm >/dev/null || need+=(poppler-utils)
   [ -x /usr/bin/chromium ] || need+=(chromium)
