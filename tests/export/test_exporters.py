@@ -732,3 +732,30 @@ def test_pdf_code_keeps_only_the_spans_its_colours_need():
     assert block.get_text() == BeautifulSoup(html, "html.parser").find(
         "div", class_="highlight").get_text()
     assert "x = print(1)  # hi" in block.get_text()
+
+
+def test_pdfs_are_byte_identical_on_the_fonttools_path(monkeypatch):
+    """Without HarfBuzz-Subset WeasyPrint subsets fonts with fontTools, which stamps each
+    subset font with the clock's time. Forced onto that path, with the clock moved on by a
+    day between the two builds, the PDFs are still the same bytes."""
+    import fontTools.misc.timeTools as time_tools
+    import weasyprint.pdf.fonts as fonts
+
+    from bilateral.export.weasy import html_to_pdf
+
+    monkeypatch.setattr(fonts, "harfbuzz_subset", None)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    clock = iter([1_700_000_000.0, 1_700_086_400.0])
+    now = {"t": 0.0}
+
+    def tick():
+        return now["t"]
+
+    monkeypatch.setattr(time_tools.time, "time", tick)
+    html = "<html lang='en'><body><p>Trade, 2023: USD 240.1 bn — реки</p></body></html>"
+    built = []
+    for t in clock:
+        now["t"] = t
+        built.append(html_to_pdf(html, variant=None)[0])
+    assert built[0] == built[1]
+    assert "SOURCE_DATE_EPOCH" not in __import__("os").environ  # set only while writing

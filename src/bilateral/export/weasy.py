@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -111,6 +112,23 @@ def _accessible(document, pdf) -> None:
         stream.stream = [data.replace(b"</rdf:RDF>", PDFUA_XMP + b"</rdf:RDF>", 1)]
 
 
+@contextlib.contextmanager
+def _font_time(when: datetime):
+    """Subset fonts dated ``when``, not now. Without HarfBuzz-Subset, WeasyPrint subsets
+    with fontTools, which writes the current time into each font's ``head`` table unless
+    ``SOURCE_DATE_EPOCH`` is set (reproducible-builds.org); a value the caller set wins.
+    The variable is set for this process while the PDF is written (the engine renders
+    in worker processes, one document at a time)."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(when.timestamp()))
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
 def html_to_pdf(html: str, evidence: tuple[Evidence, ...] = (),
                 when: datetime | None = None, variant: str | None = PDF_VARIANT
                 ) -> tuple[bytes, int]:
@@ -141,7 +159,8 @@ def html_to_pdf(html: str, evidence: tuple[Evidence, ...] = (),
                                              relationship=e.relationship,
                                              created=when, modified=when)
                        for e in evidence]
-        return doc.write_pdf(attachments=attachments, **options), len(doc.pages)
+        with _font_time(when):
+            return doc.write_pdf(attachments=attachments, **options), len(doc.pages)
     except (Exception, FatalURLFetchingError) as exc:
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise PDFError(f"{type(exc).__name__}: {why}" if why else type(exc).__name__) from None
