@@ -85,9 +85,9 @@ def test_record_check_other_years(ds):
     # 2024's 244.819 is above 2023's 240.1.
     r = trade.record_check(ds, 2024)
     assert (r.is_record, r.highest_before_year) == (True, 2023)
-    with pytest.raises(ValueError, match="no customs total for 2012"):
+    with pytest.raises(ValueError, match="no total for 2012 in the series gacc_trade_"):
         trade.record_check(ds, 2012)
-    with pytest.raises(ValueError, match="no customs total before 2013"):
+    with pytest.raises(ValueError, match="no total before 2013 in the series gacc_trade_"):
         trade.record_check(ds, 2013)
 
 

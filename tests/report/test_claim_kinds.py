@@ -308,3 +308,102 @@ def test_the_moscow_times_article_builds_true_reports(tmp_path):
         assert other not in text, other
     assert "The article gives no growth for a part of the year" in text
     assert "not checkable here" in text
+
+
+# ------------------------------------------------------------ figures that do not fit
+
+
+def _row(ds_folder: Path, line: str) -> None:
+    with (ds_folder / "claims.csv").open("a", encoding="utf-8") as f:
+        f.write(line + "\n")
+
+
+@pytest.mark.parametrize(("line", "why"), [
+    # expo_products is "more than 5,000": a lower bound, not a value a kind can judge.
+    ('x,trade,threshold,value=expo_products,above=4000,cgtn_2024_05_16,"more than 5,000",',
+     "value=expo_products is stated as 'more than' a value"),
+    ('x,trade,level,article=trade_2023 official=gacc_yoy_2023,,cgtn_2024_05_16,"record",',
+     "are in different units (percent, usd_bn)"),
+    ('x,trade,level,article=trade_2023 official=gacc_trade_2022,,cgtn_2024_05_16,"record",',
+     "article=trade_2023 is for 2023 and official=gacc_trade_2022 is for 2022: they must "
+     "be for one period"),
+    ('x,trade,trend,growth=trade_2024q1_yoy previous=gacc_yoy_2024,,cgtn_2024_05_16,"trend",',
+     "previous=gacc_yoy_2024 (2024) must come before growth=trade_2024q1_yoy (2024-Q1)"),
+    ('x,trade,trend,growth=trade_2024q1 previous=trade_2023,,cgtn_2024_05_16,"trend",',
+     "growth=trade_2024q1 is in usd_bn; kind 'trend' needs percent"),
+    ('x,trade,growth,value=trade_2024q1 growth=trade_2024q1_yoy '
+     'official_value=mofcom_trade_2024q1,,cgtn_2024_05_16,"5.2 percent",',
+     "takes official_value and official_growth together"),
+    ('x,trades,level,article=trade_2023 official=gacc_trade_2023,,cgtn_2024_05_16,"rec",',
+     "unknown topic 'trades'"),
+    ('x,trade,growth,growth=trade_2024q1_yoy,,cgtn_2024_05_16,"5.2 percent",',
+     "needs the figure role value"),
+])
+def test_figures_that_do_not_fit_their_kind_are_refused(data_copy, line, why):
+    _row(data_copy, line)
+    with pytest.raises(DataError) as info:
+        claims.validate(load(data_copy), {"trade", "tourism"})
+    assert info.value.file == "data/claims.csv" and info.value.row == 9
+    assert why in str(info.value), str(info.value)
+
+
+def test_a_broken_claim_row_stops_the_build_before_any_kernel(data_copy, tmp_path):
+    _row(data_copy, 'x,trade,growth,growth=trade_2024q1_yoy,,cgtn_2024_05_16,"5.2 percent",')
+    r = run_cli("build", "--data", str(data_copy), "--out", str(tmp_path / "out"),
+                "--dry-run")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [
+        "bilateral: data/claims.csv, row 9, column 'figures': claim 'x': kind 'growth' "
+        "needs the figure role value=…"]
+
+
+# --------------------------------------------------------------------------- records over ranges
+
+
+@pytest.mark.parametrize(("earlier", "current", "verdict", "words"), [
+    # 240.12 (two decimals) above 240.1 (one): 240.1 may stand for up to 240.149…
+    ("240.1", "240.12", WITHIN_ROUNDING, "a record as printed"),
+    # 240.09 below 240.1 as printed; 240.1 may be as low as 240.05: only some roundings.
+    ("240.1", "240.09", NOT_SUPPORTED, "though at some roundings 2023 is above it"),
+    ("240.1", "240.1", NOT_SUPPORTED, "only equals the highest earlier year"),
+    # 240.15 stands for [240.145, 240.155), 240.1 for [240.05, 240.15): they overlap.
+    ("240.1", "240.15", WITHIN_ROUNDING, "a record as printed"),
+    # 240.16 stands for at least 240.155, above anything 240.1 stands for.
+    ("240.1", "240.16", HOLDS, "above every earlier year"),
+])
+def test_a_record_is_judged_over_the_ranges_its_totals_stand_for(earlier, current, verdict,
+                                                                   words):
+    fs = [fig("s_2022", earlier, period="2022"), fig("s_2023", current, period="2023"),
+          fig("a", current, period="2023")]
+    c = judged("record", fs, {"article": "a"}, series="s_")
+    assert c.verdict == verdict, c.check
+    assert words in c.check, c.check
+
+
+@pytest.mark.parametrize(("official", "verdict"), [
+    ("68", NOT_SUPPORTED),   # 68 stands for 67.5 up to 68.5: 68.3 may be it, or not
+    ("69", CONTRADICTED),    # 68.3 does not round to 69
+])
+def test_a_less_precise_official_figure_cannot_confirm_the_article(official, verdict):
+    c = judged("level", [fig("a", "68.3"), fig("o", official)],
+               {"article": "a", "official": "o"})
+    assert c.verdict == verdict
+    assert "68.0" not in c.check and "printed less precisely" in c.check
+
+
+def test_words_that_read_true():
+    # 56.68 / 53.853 − 1 = 0.0524947 = 5.24947 %: printed 5.25 it would seem to round to
+    # 5.3; printed 5.249 it rounds, as it does, to 5.2.
+    q1, g = fig("q", "56.68", period="2024-Q1"), fig("g", "5.2", "percent", "2024-Q1")
+    first = fig("f", "53.853", period="2023-Q1")
+    c = judged("growth", [q1, g, first], {"value": "q", "growth": "g", "first_base": "f"})
+    assert "the growth is 5.249 %, which rounds to 5.2 %" in c.check
+    # A threshold is printed as the row writes it, not at the figure's precision.
+    c = judged("threshold", [fig("v", "240.1")], {"value": "v"}, above="240.05")
+    assert c.statement == "Thing passed USD 240.05 bn in 2024."
+    # Names keep their capitals inside a sentence; common words do not.
+    ex = fig("e", "47.98", label="China's exports to Russia, 2018", period="2018")
+    im = fig("i", "59.08", label="China's imports from Russia, 2018", period="2018")
+    c = judged("difference", [ex, im], {"a": "e", "b": "i"}, sign="negative")
+    assert c.statement == "China's exports to Russia was below China's imports from Russia."
+    assert c.verdict == HOLDS

@@ -22,9 +22,12 @@ class Report:
         return data_files(folder)
 
     def load(self, folder: Path):
+        from bilateral.report import claims
         from bilateral.report.data.figures import load
 
-        return load(folder)
+        data = load(folder)
+        claims.validate(data, self.checks)
+        return data
 
     def preflight(self, checks: str, data, values: dict[str, Any], notebook: str) -> None:
         from bilateral.report import preflight

@@ -25,6 +25,7 @@ MAX_SCENARIO_YEARS = 100
 
 
 def _trade(ds: Dataset, p: dict[str, Any], notebook: str) -> None:
+    claims.validate(ds, CHECKS)
     base, horizon = p["scenario_base_year"], p["horizon_year"]
     years = trade.years_with_totals(ds)
     if base not in years:
@@ -48,11 +49,11 @@ def _trade(ds: Dataset, p: dict[str, Any], notebook: str) -> None:
     paths = trade.scenarios(ds, p["scenario_growth_pct"], base, horizon, p["milestone_busd"])
     story.trade.scenarios_paragraph(trade.article_horizon_figure(ds), base, horizon)
     story.trade.scenarios_alt(paths, base, horizon)
-    claims.validate(ds)
     claims.for_topic(ds, "trade", horizon_year=horizon)
 
 
 def _tourism(ds: Dataset, p: dict[str, Any], notebook: str) -> None:
+    claims.validate(ds, CHECKS)
     thr = p["threshold_multiple"]
     g = tourism.growth(ds, threshold=thr)
     safe = tourism.coarsest_rounding_keeping(
@@ -62,7 +63,6 @@ def _tourism(ds: Dataset, p: dict[str, Any], notebook: str) -> None:
     c = tourism.majority(ds)
     story.tourism.majority_paragraph(c)
     story.tourism.visitors_alt(g, c)
-    claims.validate(ds)
     claims.for_topic(ds, "tourism", threshold_multiple=thr)
 
 

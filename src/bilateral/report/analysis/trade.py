@@ -124,6 +124,10 @@ class RecordCheck:
     is_record: bool
     highest_before_decimals: int = 2
     """The precision the highest earlier year's total was printed to."""
+    certainty: str = "surely"
+    """Over the values each printed total stands for: ``'surely'`` (every one makes it a
+    record), ``'as printed'`` (the printed values do, not every rounding),
+    ``'possibly'`` (only some roundings) or ``'no'`` (none)."""
 
     @property
     def position(self) -> str:
@@ -133,19 +137,41 @@ class RecordCheck:
         return "equal to" if self.value == self.highest_before else "below"
 
 
-def record_check(ds: Dataset, year: int) -> RecordCheck:
-    """Is ``year``'s customs total above every earlier year in the series?"""
-    totals = annual_totals(ds)
+def record_check(ds: Dataset, year: int, prefix: str = ANNUAL_PREFIX) -> RecordCheck:
+    """Is ``year``'s total of the series ``prefix`` above every earlier year's?
+
+    Each printed total stands for the half-open range of values that print as it: the year
+    is surely a record when its lowest value is at least every earlier year's highest
+    (which none reaches), possibly when its highest exceeds every earlier year's lowest.
+    Compared in exact decimals: at an edge a float's last bit would decide.
+    """
+    from decimal import Decimal
+
+    totals = annual_totals(ds, prefix)
     if year not in totals:
-        raise ValueError(f"no customs total for {year} in the data")
-    before = {y: f.value for y, f in totals.items() if y < year}
+        raise ValueError(f"no total for {year} in the series {prefix}…")
+    before = {y: f for y, f in totals.items() if y < year}
     if not before:
-        raise ValueError(f"no customs total before {year} to compare with")
-    best_year = max(before, key=before.get)
+        raise ValueError(f"no total before {year} in the series {prefix}… to compare with")
+    best_year = max(before, key=lambda y: before[y].value)
     missing = [y for y in range(min(totals), year) if y not in totals]
-    return RecordCheck(year, totals[year].value, before[best_year], best_year, missing,
-                       totals[year].value > before[best_year],
-                       max(totals[best_year].decimals, 0))
+
+    def span(f: Figure) -> tuple[Decimal, Decimal]:
+        v, half = Decimal(repr(f.value)), Decimal(5).scaleb(-f.decimals - 1)
+        return v - half, v + half
+
+    lo, hi = span(totals[year])
+    value, best = totals[year].value, before[best_year].value
+    if all(lo >= span(f)[1] for f in before.values()):
+        certainty = "surely"
+    elif value > best:
+        certainty = "as printed"
+    elif all(hi > span(f)[0] for f in before.values()):
+        certainty = "possibly"
+    else:
+        certainty = "no"
+    return RecordCheck(year, value, best, best_year, missing, value > best,
+                       max(before[best_year].decimals, 0), certainty)
 
 
 def years_with_totals(ds: Dataset) -> list[int]:
@@ -212,7 +238,8 @@ def article_year_figure(ds: Dataset) -> Figure | None:
 
 def article_horizon_figure(ds: Dataset) -> Figure | None:
     """The horizon in years the article looks ahead (its first horizon claim), or None."""
-    return next((ds[c.roles["horizon"]] for c in ds.claims if c.kind == "horizon"), None)
+    return next((ds[c.roles["horizon"]] for c in ds.claims
+                 if c.kind == "horizon" and "horizon" in c.roles), None)
 
 
 def year(ds: Dataset, article_id: str | None = None) -> YearAnalysis:
@@ -301,14 +328,16 @@ def quarter(ds: Dataset) -> QuarterAnalysis | None:
     the first-reported base it names) against the customs record; None when the article
     gives no quarter's growth."""
     claim = next((c for c in ds.claims if c.topic == "trade" and c.kind == "growth"
-                  and ds[c.roles["value"]].period.kind == "quarter"
-                  and "first_base" in c.roles), None)
+                  and {"value", "growth", "first_base"} <= set(c.roles)
+                  and ds[c.roles["value"]].period.kind == "quarter"), None)
     if claim is None:
         return None
     q1, g, first = (ds[claim.roles[r]] for r in ("value", "growth", "first_base"))
     year_before = q1.period.year - 1
-    y23 = next((f for f in ds.figures.values() if f.unit == q1.unit
-                and f.period.kind == "year" and f.period.year == year_before),
+    # The year before: the article's own total when its record or level claim is about
+    # that year, else customs' total.
+    y23 = next((f for f in _claimed(ds, ("record", "level"), "article", "year")
+                if f.period.year == year_before and f.unit == q1.unit),
                annual_totals(ds).get(year_before))
     if y23 is None:
         raise DataError(q1.file, f"{q1.id} is for {q1.period.text}, but neither the article "

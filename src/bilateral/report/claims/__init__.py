@@ -33,13 +33,18 @@ __all__ = ["CONTRADICTED", "HOLDS", "NOT_CHECKABLE", "NOT_SUPPORTED", "VERDICTS"
            "of_difference", "validate"]
 
 
-def validate(ds) -> None:
-    """Check every claim row against its kind (roles, settings), raising DataError naming
-    the row and column; done before any kernel starts."""
-    from bilateral.report.claims.kinds import check_row
+def validate(ds, topics=None) -> None:
+    """Check every claim row against its kind (roles, settings, the figures' units and
+    periods) and, given ``topics``, that its topic is one of them; raise DataError naming
+    the row and column. The build does this when it loads the data, before any kernel."""
+    from bilateral.report.claims.kinds import check_figures, check_row
 
     for row in ds.claims:
+        if topics is not None and row.topic not in topics:
+            raise row.error(f"unknown topic {row.topic!r} (the reports are: "
+                            f"{', '.join(sorted(topics))})", "topic")
         check_row(row)
+        check_figures(ds, row)
 
 
 def evaluate(ds, **params) -> list[Claim]:

@@ -13,6 +13,7 @@ To add a kind: write its function here, register it with :func:`kind`, and descr
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -35,6 +36,7 @@ from bilateral.report.claims.verdicts import (
 from bilateral.report.data.claim_rows import ClaimRow
 from bilateral.report.data.figures import Dataset, Figure
 from bilateral.report.story import fmt
+from bilateral.report.story import trade as trade_words
 from bilateral.report.story.words import (
     count_word,
     ordinal,
@@ -56,15 +58,30 @@ class Kind:
     """Setting name → its type: ``number``, ``integer``, ``text`` or ``prefix`` (of a
     series of figure ids); a name ending in ``?`` may be left out."""
     any_roles: bool = False
+    units: dict[str, str] | None = None
+    """Role → the unit its figure must be in."""
+    same: tuple[tuple[str, ...], ...] = ()
+    """Groups of roles whose figures must share one unit."""
+    order: tuple[tuple[str, str], ...] = ()
+    """(earlier, later) roles: the first figure's period must end before the second's
+    starts."""
+    together: tuple[tuple[str, ...], ...] = ()
+    """Groups of optional roles given all together or not at all."""
+    periods: tuple[tuple[str, ...], ...] = ()
+    """Groups of roles whose figures must be for one period."""
 
 
 KINDS: dict[str, Kind] = {}
 
 
 def kind(name: str, needs: tuple[str, ...], may: tuple[str, ...] = (),
-         settings: dict[str, str] | None = None, any_roles: bool = False):
+         settings: dict[str, str] | None = None, any_roles: bool = False,
+         units: dict[str, str] | None = None, same: tuple[tuple[str, ...], ...] = (),
+         order: tuple[tuple[str, str], ...] = (), together: tuple[tuple[str, ...], ...] = (),
+         periods: tuple[tuple[str, ...], ...] = ()):
     def register(fn):
-        KINDS[name] = Kind(name, fn, needs, may, settings or {}, any_roles)
+        KINDS[name] = Kind(name, fn, needs, may, settings or {}, any_roles, units or {},
+                           same, order, together, periods)
         return fn
     return register
 
@@ -115,17 +132,68 @@ def check_row(row: ClaimRow) -> None:
         if extra:
             raise row.error(f"kind {row.kind!r} has no role {extra[0]!r} (it has: "
                             f"{', '.join(k.needs + k.may)})")
+    for group in k.together:
+        given = [r for r in group if r in row.roles]
+        if given and len(given) < len(group):
+            raise row.error(f"kind {row.kind!r} takes {' and '.join(group)} together: "
+                            f"{', '.join(r for r in group if r not in given)} is missing")
     _settings_of(row)
 
+
+def check_figures(ds: Dataset, row: ClaimRow) -> None:
+    """The figures a row names fit its kind: exact (a figure the source gives as "more
+    than" or "about" bounds nothing a kind can judge), in the units and order it needs."""
+    k = KINDS[row.kind]
+    if k.name == "unchecked":
+        return
+    figs = {role: ds[fid] for role, fid in row.roles.items()}
+    for role, f in figs.items():
+        if f.relation != "eq":
+            said = RELATION_WORDS.get(f.relation, f.relation)
+            raise row.error(f"{role}={f.id} is stated as {said!r} a value: kind {row.kind!r}"
+                            " judges exact figures only (list the claim as kind unchecked)")
+        want = k.units.get(role)
+        if want is not None and f.unit != want:
+            raise row.error(f"{role}={f.id} is in {f.unit}; kind {row.kind!r} needs {want}")
+    for group in k.same:
+        units = {figs[r].unit for r in group if r in figs}
+        if len(units) > 1:
+            raise row.error(f"{' and '.join(f'{r}={figs[r].id}' for r in group if r in figs)}"
+                            f" are in different units ({', '.join(sorted(units))})")
+    for group in k.periods:
+        given = [r for r in group if r in figs]
+        if len({figs[r].period for r in given}) > 1:
+            raise row.error(" and ".join(f"{r}={figs[r].id} is for {figs[r].period.text}"
+                                         for r in given) + ": they must be for one period")
+    for early, late in k.order:
+        if early in figs and late in figs and not (
+                figs[early].period.end < figs[late].period.start):
+            raise row.error(f"{early}={figs[early].id} ({figs[early].period.text}) must come "
+                            f"before {late}={figs[late].id} ({figs[late].period.text})")
+
+
+RELATION_WORDS = {"gt": "more than", "approx": "about"}
 
 def judge(ds: Dataset, row: ClaimRow, params: dict[str, Any]) -> Claim:
     """The claim of ``row``, judged on ``ds``; ``params`` are the notebook's parameters."""
     check_row(row)
+    check_figures(ds, row)
     settings = dict(row.settings)
     name = settings.pop("parameter", None)
     if name is not None and name in params and params[name] is not None:
-        main = next((k.rstrip("?") for k in KINDS[row.kind].settings), None)
-        settings[main or name] = str(params[name])
+        main = next((k for k in KINDS[row.kind].settings), None)
+        if main is None:
+            raise row.error(f"kind {row.kind!r} has no setting a parameter can take",
+                            "settings")
+        value = params[name]
+        typ = KINDS[row.kind].settings[main]
+        ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+              and math.isfinite(value) and (typ != "integer" or float(value).is_integer())
+              ) if typ in ("number", "integer") else isinstance(value, str)
+        if not ok:
+            raise row.error(f"parameter {name}={value!r} does not fit the setting "
+                            f"{main.rstrip('?')} ({typ})", "settings")
+        settings[main.rstrip("?")] = str(int(value) if typ == "integer" else value)
     settings["_parameter"] = name or ""
     statement, check, verdict = KINDS[row.kind].judge(ds, row, settings)
     return Claim(row.id, row.topic, statement, row.quote, tuple(dict.fromkeys(
@@ -145,8 +213,17 @@ def subject(f: Figure) -> str:
     return label.split(", ")[0]
 
 
+COMMON = {"foreign", "tourist-purpose", "tourists", "visitors", "growth", "reported", "trade",
+          "exports", "imports", "entries", "products", "major", "sectors", "key", "edition",
+          "anniversary", "span", "horizon", "year-on-year", "share", "total", "two-way"}
+"""Words a figure's label may start with that are not names: lower-cased inside a
+sentence ("most of the foreign visitors"); any other first word ("China's", "Russian")
+keeps its capital."""
+
+
 def lower_first(s: str) -> str:
-    return s[:1].lower() + s[1:] if s[1:2].islower() else s
+    first = s.split(" ", 1)[0]
+    return s[:1].lower() + s[1:] if first.lower() in COMMON else s
 
 
 def shown(f: Figure) -> str:
@@ -180,7 +257,13 @@ def _opt(ds: Dataset, row: ClaimRow, role: str) -> Figure | None:
 
 
 def _level_verdict(official: Figure, article: Figure) -> str:
-    if official.value == article.value and official.decimals >= article.decimals:
+    """Is the official figure the article's? The same value to at least the article's
+    precision holds; a more precise value that prints as the article's holds within
+    rounding; a less precise one that the article's rounds to cannot confirm it."""
+    if official.decimals < article.decimals:
+        return (NOT_SUPPORTED if m.prints_as(article.value, official.value, official.decimals)
+                else CONTRADICTED)
+    if official.value == article.value:
         return HOLDS
     if m.prints_as(official.value, article.value, article.decimals):
         return WITHIN_ROUNDING
@@ -189,6 +272,10 @@ def _level_verdict(official: Figure, article: Figure) -> str:
 
 def _level_words(official: Figure, article: Figure) -> str:
     verdict = _level_verdict(official, article)
+    if official.decimals < article.decimals:
+        return (f"{shown(official)}, printed less precisely than the article's "
+                f"{shown(article)}, " + ("which rounds to it" if verdict == NOT_SUPPORTED
+                                         else "which does not round to it"))
     if verdict == HOLDS:
         return f"{shown(official)}, as the article has it"
     if verdict == WITHIN_ROUNDING:
@@ -197,9 +284,21 @@ def _level_words(official: Figure, article: Figure) -> str:
             f"the article's {shown(article)}")
 
 
+def _shown_decimals(x: float, decimals: int) -> int:
+    """The fewest decimals, more than ``decimals``, at which ``x`` printed still rounds to
+    what ``x`` rounds to at ``decimals``: "5.2495 %, which rounds to 5.2 %", never "5.25 %,
+    which rounds to 5.2 %"."""
+    d = decimals + 1
+    while d < decimals + 8 and m.round_half_up(m.round_half_up(x, d), decimals) != \
+            m.round_half_up(x, decimals):
+        d += 1
+    return d
+
+
 # --------------------------------------------------------------------------- the kinds
 
-@kind("level", needs=("article", "official"))
+@kind("level", needs=("article", "official"), same=(("article", "official"),),
+      periods=(("article", "official"),))
 def level(ds, row, s):
     """An official figure printed as the article's: "trade was $244.8 billion"."""
     a, o = _fig(ds, row, "article"), _fig(ds, row, "official")
@@ -212,42 +311,43 @@ def level(ds, row, s):
 def record(ds, row, s):
     """A record: the article's value for a year is above every earlier year of a series."""
     a = _fig(ds, row, "article")
+    if a.period.kind != "year":
+        raise row.error(f"article={a.id} is for {a.period.text}: a record compares whole "
+                        "years")
     year = a.period.year
     totals = trade_analysis.annual_totals(ds, s["series"])
     statement = f"{subject(a)} reached a record {shown(a)} in {year}."
     if year not in totals:
         return statement, (f"The series {s['series']}… has no value for {year}: nothing to "
                            "check the record against."), NOT_SUPPORTED
-    before = {y: f for y, f in totals.items() if y < year}
-    if not before:
+    official = totals[year]
+    if official.unit != a.unit:
+        raise row.error(f"the series {s['series']}… is in {official.unit}, article={a.id} in "
+                        f"{a.unit}", "settings")
+    if not any(y < year for y in totals):
         return statement, (f"The series {s['series']}… has no year before {year}: nothing "
                            "to compare with."), NOT_SUPPORTED
-    official = totals[year]
-    best = max(before, key=lambda y: before[y].value)
-    high = before[best]
-    if official.value > high.value:
-        rec = (f"{year} is a record: above every earlier year in the series, the highest of "
-               f"which was {best}, at {shown(high)}.")
-    elif official.value == high.value:
-        rec = f"{year} is not a record: it only equals {best}, at {shown(high)}."
-    else:
-        rec = f"{year} is not a record: {best} was higher, at {shown(high)}."
-    missing = [y for y in range(min(totals), year) if y not in totals]
-    if missing:
-        rec += f" The series has no reliable total for {', '.join(map(str, missing))}."
-    check = f"{official.label}: {_level_words(official, a)}. {rec}"
-    if official.value <= high.value:
-        verdict = CONTRADICTED
-    else:
-        verdict = _level_verdict(official, a)
-        if verdict == CONTRADICTED:
-            verdict = NOT_SUPPORTED
-            check += f" The year is a record, but its total is not the article's {shown(a)}."
-    return statement, check, verdict
+    rec = trade_analysis.record_check(ds, year, s["series"])
+    check = f"{official.label}: {_level_words(official, a)}. {trade_words.record_sentence(rec)}"
+    level_ = _level_verdict(official, a)
+    if rec.certainty == "no":
+        return statement, check, CONTRADICTED
+    if level_ == CONTRADICTED:
+        check += f" The series' total is not the article's {shown(a)}."
+        return statement, check, NOT_SUPPORTED
+    if rec.certainty == "possibly" or level_ == NOT_SUPPORTED:
+        return statement, check, NOT_SUPPORTED
+    if rec.certainty == "as printed" or level_ == WITHIN_ROUNDING:
+        return statement, check, WITHIN_ROUNDING
+    return statement, check, HOLDS
 
 
 @kind("growth", needs=("value", "growth"), may=("official_value", "official_growth",
-                                                  "first_base"))
+                                                  "first_base"),
+      units={"growth": "percent", "official_growth": "percent"},
+      same=(("value", "official_value", "first_base"),), order=(("first_base", "value"),),
+      together=(("official_value", "official_growth"),),
+      periods=(("value", "growth", "official_value", "official_growth"),))
 def growth(ds, row, s):
     """A growth rate, the base it implies, and the official figures it is set against."""
     v, g = _fig(ds, row, "value"), _fig(ds, row, "growth")
@@ -263,7 +363,8 @@ def growth(ds, row, s):
     implied = m.implied_prior_interval(_printed(v), _printed(g))
     parts, verdict = [], HOLDS
     if ov is not None and og is not None:
-        same = ov.value == v.value and og.value == g.value
+        same = (ov.value == v.value and og.value == g.value and ov.decimals >= v.decimals
+                and og.decimals >= g.decimals)
         rounds = (m.prints_as(ov.value, v.value, v.decimals)
                   and m.prints_as(og.value, g.value, g.decimals))
         parts.append(f"The official figures are {shown(ov)} and {shown(og)}"
@@ -283,8 +384,9 @@ def growth(ds, row, s):
                if first.value < implied.lo else
                "below the first-reported value: growth on a base revised down")
         parts.append(f"Against {period_name(first.period)} as first reported "
-                     f"({shown(first)}) the growth is {fmt.pct(vs, dec + 1)}, which rounds to "
-                     f"{fmt.pct(vs, dec)}; {shown(g)} implies a base of {span}, {pos}.")
+                     f"({shown(first)}) the growth is {fmt.pct(vs, _shown_decimals(vs, dec))}"
+                     f", which rounds to {fmt.pct(vs, dec)}; {shown(g)} implies a base of "
+                     f"{span}, {pos}.")
     else:
         parts.append(f"{shown(g)} implies a base of {span} a year earlier.")
     if verdict == NOT_CHECKABLE:
@@ -293,7 +395,8 @@ def growth(ds, row, s):
 
 
 @kind("change", needs=("before", "after"), may=("official_growth",),
-      settings={"direction": "text"})
+      settings={"direction": "text"}, units={"official_growth": "percent"},
+      same=(("before", "after"),), order=(("before", "after"),))
 def change(ds, row, s):
     """A rise or fall between two printed values: "a modest increase from $240.1 billion"."""
     b, a = _fig(ds, row, "before"), _fig(ds, row, "after")
@@ -322,7 +425,8 @@ def change(ds, row, s):
     return statement, check, of_difference(lo, point, hi, more=direction == "increase")
 
 
-@kind("trend", needs=("growth", "previous"), settings={"series?": "prefix"})
+@kind("trend", needs=("growth", "previous"), settings={"series?": "prefix"},
+      units={"growth": "percent", "previous": "percent"}, order=(("previous", "growth"),))
 def trend(ds, row, s):
     """A positive trend that continues: the previous period grew, and so did this one."""
     g, prev = _fig(ds, row, "growth"), _fig(ds, row, "previous")
@@ -330,8 +434,12 @@ def trend(ds, row, s):
     py = period_name(prev.period)
     here = period_name(g.period)
     gq = fmt.pct(g.value, max(g.decimals, 0), signed=True)
-    if prev.value > 0:
+    prev_lo, prev_hi = _printed(prev).lo, _printed(prev).hi
+    if prev_lo >= 0 and prev.value > 0:
         check = f"{py} grew by {shown(prev)}. "
+    elif prev_hi > 0 and prev_lo < 0:
+        check = (f"{py}'s growth of {shown(prev)} may lie on either side of zero within "
+                 "rounding: the figures cannot show a positive trend to continue. ")
     else:
         check = (f"{py} itself {'fell' if prev.value < 0 else 'did not grow'} "
                  f"({fmt.pct(prev.value, max(prev.decimals, 0), signed=True)}): there was no "
@@ -352,7 +460,10 @@ def trend(ds, row, s):
         check += (f"; the whole of {year} ended "
                   f"{fmt.pct(m.growth_pct(t.value, t0.value), 2, signed=True)} at {shown(t)}")
     check += "."
-    verdict = above(iv, 0.0) if prev.value > 0 else CONTRADICTED
+    verdict = (above(iv, 0.0) if prev_lo >= 0 and prev.value > 0 else
+                NOT_SUPPORTED if prev_hi > 0 else CONTRADICTED)
+    if verdict == HOLDS and prev_lo == 0:
+        verdict = WITHIN_ROUNDING  # the previous period may have grown by nothing at all
     return (f"The positive trend of {py} continued in {period_phrase(g.period)}.", check,
             verdict)
 
@@ -403,16 +514,18 @@ def threshold(ds, row, s):
     v = _fig(ds, row, "value")
     t = Decimal(s["above"])
     lo, point, hi = _exact(v)
-    statement = f"{subject(v)} passed {shown_as(float(t), v)} in {period_name(v.period)}."
+    level_ = fmt.value(float(t), v.unit, max(-t.as_tuple().exponent, 0))  # as written
+    statement = f"{subject(v)} passed {level_} in {period_name(v.period)}."
     check = (f"{shown(v)} stands for {fmt.num(float(lo), max(v.decimals, 0) + 1)} up to "
-             f"{fmt.num(float(hi), max(v.decimals, 0) + 1)}, against {shown_as(float(t), v)}.")
+             f"{fmt.num(float(hi), max(v.decimals, 0) + 1)}, against {level_}.")
     if point < 0 and lo >= t:  # a negative value stands for (lo, hi]: above t from lo on
         return statement, check, HOLDS
     return statement, check, above(m.Interval(lo, hi, point), t)
 
 
 @kind("multiple", needs=("before", "after"), settings={"threshold": "number",
-                                                        "word?": "text"})
+                                                        "word?": "text"},
+      same=(("before", "after"),), order=(("before", "after"),))
 def multiple(ds, row, s):
     """A multiple: "more than tripled" is more than ``threshold`` times the base."""
     thr = float(s["threshold"])
@@ -478,12 +591,16 @@ def majority(ds, row, s):
     return statement, check, verdict
 
 
-@kind("anniversary", needs=("anniversary",), may=("span",))
+@kind("anniversary", needs=("anniversary",), may=("span",),
+      units={"anniversary": "years", "span": "years"})
 def anniversary(ds, row, s):
     """An anniversary: the year it falls in, less its number, is the founding year."""
     a = _fig(ds, row, "anniversary")
     span = _opt(ds, row, "span")
     year, n = a.period.year, int(a.value)
+    if n < 1:
+        raise row.error(f"anniversary={a.id} is {a.value:g} years: an anniversary is at "
+                        "least the first")
     founded = year - n
     check = f"{year} − {n} = {founded}"
     verdict = HOLDS
@@ -502,13 +619,17 @@ def anniversary(ds, row, s):
             check, verdict)
 
 
-@kind("horizon", needs=("horizon",), settings={"end_year?": "integer"})
+@kind("horizon", needs=("horizon",), settings={"end_year?": "integer"},
+      units={"horizon": "years"})
 def horizon(ds, row, s):
     """A horizon in years: "the next six years". A view of the future no figure confirms;
     the check relates it to the report's own horizon (the ``end_year`` setting, or the
     parameter the row names)."""
     h = _fig(ds, row, "horizon")
     start, n = h.period.start.year, int(h.value)
+    if n < 1:
+        raise row.error(f"horizon={h.id} is {h.value:g} years: a horizon looks at least a "
+                        "year ahead")
     end = start + n
     check = f"{start} + {n} = {end}."
     if h.period.end.year != end:

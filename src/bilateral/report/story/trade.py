@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from bilateral.report.analysis.trade import (
     QuarterAnalysis,
+    RecordCheck,
     Revision,
     Scenario,
     YearAnalysis,
@@ -56,16 +57,25 @@ def _cagr_phrase(iv: Interval) -> str:
     return "did not change"
 
 
-def record_sentence(y: YearAnalysis) -> str:
-    """Whether the year is a record, with the highest earlier year."""
-    r = y.record
+def record_sentence(y: YearAnalysis | RecordCheck) -> str:
+    """Whether the year is a record, with the highest earlier year, over the values each
+    printed total stands for."""
+    r = y.record if isinstance(y, YearAnalysis) else y
     best = fmt.busd(r.highest_before, r.highest_before_decimals)
-    if r.position == "above":
+    if r.certainty == "surely":
         s = (f"{r.year} is a record: above every earlier year in the series, the highest of "
              f"which was {r.highest_before_year}, at {best}.")
+    elif r.certainty == "as printed":
+        s = (f"{r.year} is a record as printed, above {r.highest_before_year}'s {best}, but "
+             "not at every rounding: the two totals' ranges overlap.")
     elif r.position == "equal to":
-        s = (f"{r.year} is not a record: it only equals the highest earlier year, "
-             f"{r.highest_before_year}, at {best}.")
+        s = (f"{r.year} is not a record as printed: it only equals the highest earlier year, "
+             f"{r.highest_before_year}, at {best}"
+             + (", though at some roundings it is above it." if r.certainty == "possibly"
+                else "."))
+    elif r.certainty == "possibly":
+        s = (f"{r.year} is not a record as printed: {r.highest_before_year} was higher, at "
+             f"{best}, though at some roundings {r.year} is above it.")
     else:
         s = f"{r.year} is not a record: {r.highest_before_year} was higher, at {best}."
     if r.missing_years:
