@@ -114,3 +114,19 @@ def test_diff_lists_a_figures_period_unit_decimals_and_discrepancy(data_copy):
         ("gacc_trade_2013 (period)", "2013", "2012"),
         ("gacc_trade_2014 (discrepancy)", None, "Xinhua rounded it to 95.4."),
     ]
+
+
+def test_the_index_marks_a_report_built_from_other_data(tmp_path, data_copy):
+    from bilateral.review import index
+
+    set_figure(data_copy, "gacc_trade_2013", note="another folder")  # another fingerprint
+    trade = trade_record(load(DATA))
+    other = record.record("tourism", load(data_copy), {"threshold_multiple": 3.0},
+                          report="tourism", versions_=VERSIONS)
+    (tmp_path / "trade.results.json").write_bytes(results.dumps(trade))
+    (tmp_path / "tourism.results.json").write_bytes(results.dumps(other))
+    page = index.page(tmp_path, fingerprint=trade["data"]["fingerprint"])
+    rows = page.split("<tr>")[2:]
+    marked = [r for r in rows if "built earlier, from other data" in r]
+    assert len(marked) == 1 and "<code>tourism</code>" in marked[0]
+    assert "built earlier" not in index.page(tmp_path)  # no fingerprint given: no marks

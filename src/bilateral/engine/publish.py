@@ -68,7 +68,8 @@ def _render_index(p, folder: Path, pending=None) -> list[str] | None:
     from bilateral.review import index
 
     try:
-        page = index.page(p.out_dir, {t.key: t.title for t in p.targets}, pending)
+        page = index.page(p.out_dir, {t.key: t.title for t in p.targets}, pending,
+                          p.dataset.fingerprint if p.dataset is not None else None)
     except InputError:
         return None
     names = ["index.html"]

@@ -77,9 +77,11 @@ class Pending:
 
 
 def page(out_dir: Path, titles: dict[str, str] | None = None,
-         pending: dict[str, Pending] | None = None) -> str:
+         pending: dict[str, Pending] | None = None, fingerprint: str | None = None) -> str:
     """The index page of the build in ``out_dir``, as self-contained HTML: the reports
-    found there, with ``pending`` ones as they will be once published."""
+    found there, with ``pending`` ones as they will be once published. A report built
+    from other data than this build's (``fingerprint``; a report this build left out,
+    say) is marked as such."""
     from bilateral.core.errors import InputError
 
     titles, pending = titles or {}, pending or {}
@@ -105,8 +107,11 @@ def page(out_dir: Path, titles: dict[str, str] | None = None,
         verdicts = "<br>".join(f"{_e(c['statement'])} {_badge(c['verdict'])}"
                                for c in rec.get("claims", {}).values())
         pages = pending[key].pages if key in pending else _pages(Path(f"{base}.pdf"))
+        other = fingerprint is not None and data.get("fingerprint") not in (None, fingerprint)
+        stale = '<br><em class="stale">built earlier, from other data</em>' if other else ""
         rows.append(
-            f"<tr><td><strong>{_e(titles.get(key) or rec.get('title') or key)}</strong><br>"
+            f"<tr><td><strong>{_e(titles.get(key) or rec.get('title') or key)}</strong>{stale}"
+            "<br>"
             f"<code>{_e(key)}</code><br>{links}</td><td>{params}</td>"
             f"<td>{_e(data.get('as_of', '—'))}<br><code>{_e(data.get('fingerprint', ''))}"
             f"</code></td><td class=\"num\">{pages if pages is not None else '—'}</td>"

@@ -69,15 +69,21 @@ def _pairs(text: str, sep: str, shown: str, line: int, column: str) -> dict[str,
     return out
 
 
+ORDINAL_WORDS = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                 "ninth", "tenth"}
+"""Words read as numbers that name a position ("the first quarter"), not a quantity."""
+
+
 def _quote_mismatch(quote: str, figures: list, language: str) -> str | None:
     """Why a claim's quote does not agree with its figures, or None. The quote agrees when
-    one of the figures prints as a number it states; a quote that states no number (other
-    than the years of the figures' periods and numbers in words, "first") is not checked."""
+    one of the figures prints as a number it states (in digits or in words); a quote that
+    states no number other than the years of the figures' periods and ordinal words
+    ("the first quarter") is not checked."""
     if any(quotes.agrees(f.value, f.unit, quote, language) for f in figures):
         return None
     years = {str(y) for f in figures for y in (f.period.start.year, f.period.end.year)}
     stated = [n for n in quotes.read_numbers(quote, language)
-              if not n.text.isalpha() and n.text not in years]
+              if n.text.lower() not in ORDINAL_WORDS and n.text not in years]
     if not stated:
         return None
     return (f"its quote states {', '.join(n.text for n in stated)}, which none of its figures "

@@ -497,7 +497,7 @@ def load(folder: str | Path) -> Dataset:
     seen: dict[str, str] = {}
     figures = _parse_figures(files[1], shown[files[1]], sources, seen, quote_required=True)
     context: dict[str, Figure] = {}
-    claims_file = files[-1] if files[-1].name == CLAIMS else None
+    claims_file = files[-1] if files[-1] == folder / CLAIMS else None
     for p in files[2:]:
         if p is not claims_file:
             context.update(_parse_figures(p, shown[p], sources, seen, quote_required=False))
