@@ -26,6 +26,8 @@ def test_environment_yml_matches_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     listed = {_norm(d) for d in env["dependencies"]
               if isinstance(d, str) and not d.startswith(("python", "pip"))}
+    listed |= {_norm(d) for e in env["dependencies"] if isinstance(e, dict)
+               for d in e.get("pip", []) if not d.startswith("-e")}
     assert listed == wanted
 
 

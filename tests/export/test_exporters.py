@@ -287,6 +287,32 @@ def test_images_embedded_or_placeholders(tmp_path, caplog, sanitize):
         in lines[0]
 
 
+@pytest.mark.parametrize("profile", ["3a", "ua1"])
+def test_the_exporters_pdf_is_conformant(tmp_path, profile):
+    """bilateral_pdf on a notebook with images, tables and hidden cells: page-validation
+    (an independent PDF/A and PDF/UA checker) finds no failure."""
+    import page
+
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "logo.png").write_bytes(PNG)
+    no_alt = new_notebook(cells=[new_markdown_cell(
+        "# Images\n\n![](data:image/png;base64," + base64.b64encode(PNG).decode() + ")")])
+    for nb, name in ((image_notebook(), "i.pdf"), (tagged_notebook(), "t.pdf"),
+                     (no_alt, "n.pdf")):
+        report = page.validate_pdf(to_pdf(nb, tmp_path / name, folder), profile=profile)
+        assert report.is_compliant, [f"{f.rule_id}: {f.message}" for f in report.failures]
+
+
+def test_an_image_without_alt_text_says_so():
+    from bilateral.export.html import NO_ALT
+
+    md = ("![](data:image/png;base64," + base64.b64encode(PNG).decode() + ") "
+          "![a chart](data:image/png;base64," + base64.b64encode(PNG).decode() + ")")
+    html = to_html(new_notebook(cells=[new_markdown_cell(md)]))
+    assert re.findall(r'<img alt="([^"]*)"', html) == [NO_ALT, "a chart"]
+
+
 def test_images_in_pdf(tmp_path):
     folder = tmp_path / "nb"
     folder.mkdir()
@@ -759,3 +785,42 @@ def test_pdfs_are_byte_identical_on_the_fonttools_path(monkeypatch):
         built.append(html_to_pdf(html, variant=None)[0])
     assert built[0] == built[1]
     assert "SOURCE_DATE_EPOCH" not in __import__("os").environ  # set only while writing
+
+
+def lengths_match(pdf: bytes) -> list[str]:
+    """Streams whose /Length is not the number of bytes between ``stream`` + EOL and the
+    EOL before ``endstream`` (ISO 32000-1, 7.3.8.1), read from the file's bytes."""
+    bad = []
+    for m in re.finditer(rb"(\d+) 0 obj\s*<<(.*?)>>\s*stream(\r\n|\n)", pdf, re.S):
+        length = re.search(rb"/Length (\d+)(?! \d+ R)", m.group(2))
+        if length is None:
+            continue
+        end = m.end() + int(length.group(1))
+        if not pdf[end:end + 12].startswith((b"\nendstream", b"\r\nendstream")):
+            bad.append(m.group(1).decode())
+    return bad
+
+
+@pytest.mark.slow
+def test_corpus_pdfs_pass_an_independent_validator(corpus):
+    """nbconvert's own test notebooks and the analyst's notebook, through bilateral_pdf:
+    page-validation finds each PDF conformant to PDF/A-3a and PDF/UA-1.
+
+    One finding is checked here instead: page-validation reports a stream's /Length as
+    wrong when the compressed data itself ends in a carriage return, which with the line
+    feed written after the data reads as one CRLF (one PDF of the corpus). The /Length is
+    the standard's authority on where the data ends, and :func:`lengths_match` verifies,
+    from the file's bytes, that every stream's length lands on an EOL and ``endstream``."""
+    import page
+
+    failing = {}
+    for nb in corpus["notebooks"]:
+        pdf = corpus["root"] / "bilateral_pdf" / f"{nb.stem}.pdf"
+        for profile in ("3a", "ua1"):
+            report = page.validate_pdf(pdf, profile=profile)
+            rules = {f.rule_id for f in report.failures}
+            if rules == {"PDFA3A-STREAM-LENGTH-001"} and not lengths_match(pdf.read_bytes()):
+                continue
+            if rules:
+                failing[f"{nb.name} {profile}"] = sorted(rules)
+    assert not failing, failing

@@ -39,6 +39,16 @@ def _structure(pdf: pikepdf.Pdf) -> list:
     return out
 
 
+@pytest.mark.parametrize("name", ["trade", "tourism", "index"])
+@pytest.mark.parametrize("profile", ["3a", "ua1"])
+def test_an_independent_validator_finds_every_pdf_conformant(built_reports, name, profile):
+    """page-validation (an independent PDF/A and PDF/UA checker) finds no failure."""
+    import page
+
+    report = page.validate_pdf(built_reports / f"{name}.pdf", profile=profile)
+    assert report.is_compliant, [f"{f.rule_id}: {f.message}" for f in report.failures]
+
+
 @pytest.mark.parametrize("name", ["trade", "tourism"])
 def test_pdf_is_tagged_archival_and_accessible(built_reports, name):
     with pikepdf.open(built_reports / f"{name}.pdf") as pdf:
@@ -60,6 +70,10 @@ def test_pdf_is_tagged_archival_and_accessible(built_reports, name):
         af = {str(spec.get("/UF", spec.get("/F"))): str(spec.AFRelationship)
               for spec in pdf.Root.AF}
         assert af["results.json"] == "/Data" and af["data__figures.csv"] == "/Source"
+        # Each associated file listed once; the notebook as a notebook, not an octet stream.
+        assert len(pdf.Root.AF) == len(EVIDENCE)
+        assert str(pdf.attachments["notebook.ipynb"].obj.EF.F.Subtype) == \
+            "/application/x-ipynb+json"
         rec = json.loads(pdf.attachments["results.json"].get_file().read_bytes())
         assert rec == json.loads((built_reports / f"{name}.results.json").read_bytes())
         assert pdf.attachments["data__figures.csv"].get_file().read_bytes() == (

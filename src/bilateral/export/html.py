@@ -81,6 +81,25 @@ _MATH_ONLY = re.compile(r"\$\$((?:(?!\$\$).)+)\$\$|\\\[(.+)\\\]|\$([^$]+)\$|\\\(
                         re.S)
 _ENVIRONMENT = re.compile(r"\\begin\{([A-Za-z]+\*?)\}.*\\end\{\1\}", re.S)
 _NON_DATA_IMG = re.compile(r"<img\b(?![^>]*\ssrc=\"data:)", re.I)
+def _describe_images(html: str) -> str:
+    """Every ``<img>`` with an alt text: one the notebook left empty says so (:data:`NO_ALT`),
+    with the image's file name when it had one."""
+    if not _NO_ALT_IMG.search(html):
+        return html
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for img in soup.find_all("img"):
+        if not str(img.get("alt") or "").strip():
+            name = str(img.get("data-filename") or "")
+            img["alt"] = f"{NO_ALT}: {name}" if name else NO_ALT
+    return str(soup)
+
+
+_NO_ALT_IMG = re.compile(r"<img\b(?![^>]*\salt=\"[^\"]*[^\"\s])", re.I)
+NO_ALT = "Image without a description in the notebook"
+"""The alt text of an image the notebook gives none: a screen reader (and PDF/UA) needs
+one, and saying that there is none is the true one."""
 
 
 @dataclass
@@ -304,6 +323,7 @@ class ReportHTMLExporter(HTMLExporter):
             self.exclude_input = wanted
         html = run.kept.fill(html)
         html = self._settle_images(html, run)
+        html = _describe_images(html)
         html = run.maths.fill(html, self.math_markup if self.render_math else None)
         self._warn(run)
         return html, resources
@@ -329,6 +349,7 @@ class ReportHTMLExporter(HTMLExporter):
             img.replace_with(BeautifulSoup(placeholder(src, str(img.get("alt") or "")),
                                            "html.parser"))
         return str(soup)
+
 
     def _warn(self, run: _Run) -> None:
         if self._quiet:

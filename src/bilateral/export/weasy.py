@@ -78,10 +78,29 @@ PDF_VARIANT = "pdf/a-3a"
 their alt text), and able to carry the report's evidence as associated files. The PDF
 is also identified as PDF/UA-1 (:data:`PDFUA_XMP`), which the tagging serves."""
 
-PDFUA_XMP = (b'<rdf:Description rdf:about="" '
-             b'xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">'
-             b"<pdfuaid:part>1</pdfuaid:part></rdf:Description>")
-"""PDF/UA-1 identification, added to the one ``rdf:RDF`` of the XMP metadata."""
+PDFUA_XMP = (
+    b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">'
+    b"<pdfuaid:part>1</pdfuaid:part></rdf:Description>"
+    # PDF/A allows XMP properties outside its predefined schemas only when an extension
+    # schema declares them (ISO 19005-3, 6.6.2.3): pdfuaid:part is declared here.
+    b'<rdf:Description rdf:about="" '
+    b'xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" '
+    b'xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" '
+    b'xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
+    b"<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType=\"Resource\">"
+    b"<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>"
+    b"<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>"
+    b"<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>"
+    b"<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType=\"Resource\">"
+    b"<pdfaProperty:name>part</pdfaProperty:name>"
+    b"<pdfaProperty:valueType>Integer</pdfaProperty:valueType>"
+    b"<pdfaProperty:category>internal</pdfaProperty:category>"
+    b"<pdfaProperty:description>The part of ISO 14289 the document conforms to"
+    b"</pdfaProperty:description>"
+    b"</rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas>"
+    b"</rdf:Description>")
+"""PDF/UA-1 identification and the PDF/A extension schema that declares it, added to the
+one ``rdf:RDF`` of the XMP metadata."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +119,8 @@ class Evidence:
 
 def _accessible(document, pdf) -> None:
     """PDF/UA: viewers show the document's title, not its file name; and the metadata
-    says the PDF is PDF/UA-1 (WeasyPrint writes one variant's identification only)."""
+    says the PDF is PDF/UA-1 (WeasyPrint writes one variant's identification only), in an
+    unfiltered stream with the extension schema PDF/A asks for."""
     import pydyf
 
     pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
@@ -110,6 +130,34 @@ def _accessible(document, pdf) -> None:
         stream = pdf.objects[int(text.split()[0])]
         data = b"".join(x if isinstance(x, bytes) else str(x).encode() for x in stream.stream)
         stream.stream = [data.replace(b"</rdf:RDF>", PDFUA_XMP + b"</rdf:RDF>", 1)]
+        # PDF/A: the catalog's metadata stream is not filtered, so that any tool can
+        # read it without decoding (ISO 19005-3, 6.6.2.1).
+        stream.compress = False
+        stream.extra.pop("Filter", None)
+    # PDF/A-3: the catalog's associated files list each file once (WeasyPrint adds each
+    # twice: from the names tree and from the file specifications).
+    af = pdf.catalog.get("AF")
+    if af:
+        seen: list = []
+        for ref in af:
+            if str(ref) not in map(str, seen):
+                seen.append(ref)
+        pdf.catalog["AF"] = pydyf.Array(seen)
+    # PDF/A: no image asks the viewer to smooth it (ISO 19005-3, 6.2.8); WeasyPrint asks
+    # for smoothing unless the CSS says image-rendering: pixelated.
+    for obj in pdf.objects:
+        extra = getattr(obj, "extra", None)
+        if isinstance(extra, dict) and str(extra.get("Subtype")) == "/Image" \
+                and "Interpolate" in extra:
+            extra["Interpolate"] = "false"
+
+
+def _register_types() -> None:
+    """Media types WeasyPrint does not know, for the associated files' /Subtype: a
+    notebook is ``application/x-ipynb+json`` (Jupyter's own), not an octet stream."""
+    from weasyprint.pdf.anchors import MIMETYPES
+
+    MIMETYPES.add_type("application/x-ipynb+json", ".ipynb")
 
 
 @contextlib.contextmanager
@@ -154,6 +202,7 @@ def html_to_pdf(html: str, evidence: tuple[Evidence, ...] = (),
         options = {}
         if variant:
             options = {"pdf_variant": variant, "finisher": _accessible}
+        _register_types()
         attachments = [weasyprint.Attachment(string=e.data, name=e.name,
                                              description=e.description,
                                              relationship=e.relationship,
