@@ -112,7 +112,7 @@ def test_tourism_below_three_times_and_a_chinese_majority(tmp_path, data_copy):
     assert ("Against the article's smaller total the same count is 60.7 %, an upper bound, "
             "which cannot show a majority "
             "(entries count each visitor at least once" in text)
-    assert "entries above half of 560,000" in text
+    assert "entries (FSB) above half of 560,000" in text
     assert verdicts(text) == {"visitors_2022": "not supported by the cited figures",
                               "visitors_2023": "holds"}
     # The original 600,000, its multiple 3.209 and half 300,000, and China's 199,800 with

@@ -407,3 +407,46 @@ def test_words_that_read_true():
     c = judged("difference", [ex, im], {"a": "e", "b": "i"}, sign="negative")
     assert c.statement == "China's exports to Russia was below China's imports from Russia."
     assert c.verdict == HOLDS
+
+
+# ------------------------------------------------------------ a tourism article of its own
+
+
+def renamed(folder: Path, old: str, new: str) -> None:
+    """Rename a figure id everywhere it is written in the data folder."""
+    for path in [folder / "figures.csv", folder / "claims.csv"]:
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
+def test_a_tourism_article_with_its_own_ids_and_no_majority_claim(data_copy):
+    from bilateral.report import preflight, record
+    from bilateral.report.analysis import tourism
+
+    renamed(data_copy, "visitors_2022", "tourists_2022")
+    renamed(data_copy, "visitors_2023", "tourists_2023")
+    lines = (data_copy / "claims.csv").read_text(encoding="utf-8").splitlines()
+    (data_copy / "claims.csv").write_text(
+        "\n".join(ln for ln in lines if not ln.startswith("majority_chinese")) + "\n",
+        encoding="utf-8")
+    ds = load(data_copy)
+    preflight.check("tourism", ds, {"threshold_multiple": 3.0}, "tourism")
+    g = tourism.growth(ds)
+    assert (g.before.id, g.after.id, g.word) == ("tourists_2022", "tourists_2023", "tripled")
+    assert tourism.majority(ds) is None
+    rec = record.record("tourism", ds, {"threshold_multiple": 3.0}, report="tourism")
+    assert set(rec["claims"]) == {"tripled"}
+    assert "needed_for_majority" not in rec["values"]
+
+
+@pytest.mark.slow
+def test_a_tourism_article_with_its_own_ids_builds(data_copy, tmp_path):
+    renamed(data_copy, "visitors_2022", "tourists_2022")
+    renamed(data_copy, "visitors_2023", "tourists_2023")
+    out = tmp_path / "out"
+    r = run_cli("build", "tourism", "--data", str(data_copy), "--out", str(out),
+                "--formats", "html", "-q")
+    assert r.returncode == 0, r.stderr
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (out / "tourism.html").read_text()))
+    assert "RST's counts for both years are the article's (187,000 for 2022, 600,000 for " \
+           "2023)." in text
+    assert 'the threshold taken for "more than tripled": the claim holds.' in text

@@ -360,7 +360,7 @@ def test_majority_words_and_verdict(ds):
         assert "China is not the largest source" in para
     alt = story.tourism.visitors_alt(tourism.growth(ds), m)
     half = "above" if c > v / 2 else "below" if c < v / 2 else "exactly at"
-    assert f"entries {half} half of {fmt.people(v)}" in alt
+    assert f"entries (FSB) {half} half of {fmt.people(v)}" in alt
 
 
 @SETTINGS
@@ -373,17 +373,16 @@ def test_tourism_sense_check_runs_for_any_plausible_data(ds, thr):
 @SETTINGS
 @given(datasets(), st.booleans(), st.integers(-3, 3))
 def test_the_article_source_is_called_rst_only_when_the_counts_agree(ds, same, shift):
-    """RST is named the article's source only when RST's count is the article's for both
-    years; otherwise both sets of counts are printed and said to differ."""
+    """A body is named as the one whose counts the article's are only when its counts are
+    the article's for both years; otherwise the paragraph says no body's are."""
     a22, a23 = ds["visitors_2022"].value, ds["visitors_2023"].value
     r23 = a23 if same else a23 + (shift or 1) * 1000
     ds = with_values(ds, rst_foreign_tourists_2022=a22, rst_foreign_tourists_2023=r23)
     para = text(story.tourism.source_paragraph(tourism.source_match(ds)))
     if same:
-        assert "RST's counts for both years are the article's." in para
-        assert "not RST's" not in para
+        assert (f"RST's counts for both years are the article's ({fmt.people(a22)} for 2022, "
+                f"{fmt.people(a23)} for 2023).") in para
+        assert "No body's" not in para
     else:
-        assert "are the article's" not in para and "taken to be" not in para
-        assert (f"counts {fmt.people(a22)} and {fmt.people(r23)} for 2022 and 2023, "
-                f"against the article's {fmt.people(a22)} and {fmt.people(a23)}, so the "
-                "article's figures are not RST's.") in para
+        assert "RST's counts" not in para
+        assert "No body's counts in the data are the article's for both 2022 and 2023." in para

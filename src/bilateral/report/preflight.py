@@ -56,13 +56,16 @@ def _tourism(ds: Dataset, p: dict[str, Any], notebook: str) -> None:
     claims.validate(ds, CHECKS)
     thr = p["threshold_multiple"]
     g = tourism.growth(ds, threshold=thr)
-    safe = tourism.coarsest_rounding_keeping(
-        g.after.value, metrics.printed(g.before.value, g.before.decimals), thr)
-    story.tourism.growth_paragraph(g, safe)
-    story.tourism.source_paragraph(tourism.source_match(ds))
     c = tourism.majority(ds)
-    story.tourism.majority_paragraph(c)
-    story.tourism.visitors_alt(g, c)
+    if g is not None:
+        safe = tourism.coarsest_rounding_keeping(
+            g.after.value, metrics.printed(g.before.value, g.before.decimals), thr)
+        story.tourism.growth_paragraph(g, safe)
+    story.tourism.source_paragraph(tourism.source_match(ds, g), c)
+    if c is not None:
+        story.tourism.majority_paragraph(c)
+    if g is not None and c is not None:
+        story.tourism.visitors_alt(g, c)
     claims.for_topic(ds, "tourism", threshold_multiple=thr)
 
 

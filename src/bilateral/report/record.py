@@ -69,18 +69,24 @@ def _trade_values(ds: Dataset, p: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _tourism_values(ds: Dataset, p: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
     g = tourism.growth(ds, threshold=p["threshold_multiple"])
+    if g is not None:
+        safe = tourism.coarsest_rounding_keeping(
+            g.after.value, metrics.printed(g.before.value, g.before.decimals), g.threshold)
+        out.update({
+            "visitor_growth": _iv(g.growth_pct, "percent"),
+            "visitor_multiple": _iv(g.multiple, "times"),
+            "coarsest_safe_rounding": {"value": safe, "unit": "decimals"},
+        })
     c = tourism.majority(ds)
-    safe = tourism.coarsest_rounding_keeping(
-        g.after.value, metrics.printed(g.before.value, g.before.decimals), g.threshold)
-    return {
-        "visitor_growth": _iv(g.growth_pct, "percent"),
-        "visitor_multiple": _iv(g.multiple, "times"),
-        "coarsest_safe_rounding": {"value": safe, "unit": "decimals"},
-        "china_share_of_border_total": _iv(c.share_of_border_total, "percent"),
-        "china_share_of_article_total": _iv(c.share_of_article_total, "percent"),
-        "needed_for_majority": _pt(c.needed_for_majority, "people"),
-    }
+    if c is not None:
+        out.update({
+            "china_share_of_border_total": _iv(c.share_of_border_total, "percent"),
+            "china_share_of_article_total": _iv(c.share_of_article_total, "percent"),
+            "needed_for_majority": _pt(c.needed_for_majority, "people"),
+        })
+    return out
 
 
 VALUES: dict[str, tuple[str, Callable[[Dataset, dict[str, Any]], dict], dict[str, str]]] = {

@@ -19,6 +19,8 @@ class Growth:
     growth_pct: Interval
     multiple: Interval
     threshold: float
+    word: str = ""
+    """The article's word for what the multiple exceeds ("tripled"), from its claim."""
 
     @property
     def above_threshold_surely(self) -> bool:
@@ -30,13 +32,35 @@ class Growth:
         return self.multiple.point > self.threshold
 
 
-def growth(ds: Dataset, before_id: str = "visitors_2022", after_id: str = "visitors_2023",
-           threshold: float = 3.0) -> Growth:
-    """Growth and multiple from ``before_id`` to ``after_id``, checked against ``threshold``."""
+def _claim(ds: Dataset, kind: str, roles: set[str]):
+    """The first tourism claim of ``kind`` that names ``roles``, or None."""
+    return next((c for c in ds.claims if c.topic == "tourism" and c.kind == kind
+                 and roles <= set(c.roles)), None)
+
+
+def growth_ids(ds: Dataset) -> tuple[str, str] | None:
+    """The article's two visitor counts: those its first tourism ``multiple`` claim rests
+    on, or None when it makes no such claim."""
+    c = _claim(ds, "multiple", {"before", "after"})
+    return (c.roles["before"], c.roles["after"]) if c is not None else None
+
+
+def growth(ds: Dataset, before_id: str | None = None, after_id: str | None = None,
+           threshold: float = 3.0) -> Growth | None:
+    """Growth and multiple from ``before_id`` to ``after_id`` (by default the figures of the
+    article's multiple claim; None when there is none), checked against ``threshold``."""
+    word = ""
+    if before_id is None or after_id is None:
+        claim = _claim(ds, "multiple", {"before", "after"})
+        if claim is None:
+            return None
+        before_id, after_id = claim.roles["before"], claim.roles["after"]
+        word = claim.settings.get("word", "")
     b, a = ds[before_id], ds[after_id]
     b.require_positive("the base of visitor growth")
     bi, ai = m.printed(b.value, b.decimals), m.printed(a.value, a.decimals)
-    return Growth(b, a, m.growth_pct_interval(ai, bi), m.multiple_interval(ai, bi), threshold)
+    return Growth(b, a, m.growth_pct_interval(ai, bi), m.multiple_interval(ai, bi), threshold,
+                  word)
 
 
 def coarsest_rounding_keeping(after: float, before: Interval, threshold: float) -> int:
@@ -87,7 +111,7 @@ def share_of(part: Figure, whole: Figure) -> tuple[Interval, str | None]:
 
 @dataclass(frozen=True)
 class MajorityCheck:
-    """What "the majority being Chinese tourists" would take, and what the records say."""
+    """What the article's majority would take, and what the counts by country say."""
 
     article_total: Figure
     needed_for_majority: float
@@ -102,6 +126,10 @@ class MajorityCheck:
     """The largest count of another country, or None when the data has no other."""
     china_is_largest: bool
     other_totals: list[Figure]
+    who: str = "China"
+    """Whose count the majority is about, as a noun (the claim's ``who`` setting)."""
+    group: str = "Chinese"
+    """The same, as the article's adjective (the claim's ``group`` setting)."""
 
     @property
     def majority_of_border_total(self) -> str:
@@ -122,35 +150,67 @@ class MajorityCheck:
 
 @dataclass
 class SourceMatch:
-    """The article's visitor counts beside RST's, the body its "Russian Union of
-    Tourism" is taken to be when their counts agree."""
+    """The article's visitor counts beside the counts of the body whose counts they are
+    (by their labels' parenthesis, "(RST)"), or None when no body's counts match both."""
 
     article: tuple[Figure, Figure]
-    rst: tuple[Figure, Figure]
+    rst: tuple[Figure, Figure] | None
+    """The matching body's counts for the same two years."""
+    body: str = ""
 
     @property
     def same(self) -> bool:
-        """Whether RST's count is the article's for every year."""
-        return all(a.value == r.value for a, r in zip(self.article, self.rst))
+        """Whether a body's count is the article's for every year."""
+        return self.rst is not None
 
 
-def source_match(ds: Dataset) -> SourceMatch:
-    return SourceMatch((ds["visitors_2022"], ds["visitors_2023"]),
-                       (ds["rst_foreign_tourists_2022"], ds["rst_foreign_tourists_2023"]))
+def _body(f: Figure) -> str:
+    """The body a context row names at the end of its label: "... 2023 (RST)" → "RST"."""
+    label = f.label.rstrip()
+    return label[label.rfind("(") + 1:-1] if label.endswith(")") and "(" in label else ""
 
 
-def majority(ds: Dataset) -> MajorityCheck:
-    """Check the "majority Chinese" claim against the border service's counts by country."""
-    total = ds["visitors_2023"]
-    border_total = ds["fsb_tourist_entries_2023"]
-    china = ds["fsb_tourist_entries_china_2023"]
+def source_match(ds: Dataset, g: Growth | None = None) -> SourceMatch | None:
+    """Whose counts the article's are: the first body of the context whose counts for both
+    years are the article's (same unit, period and value). None without a growth."""
+    g = g or growth(ds)
+    if g is None:
+        return None
+    pair = (g.before, g.after)
+    for body in dict.fromkeys(_body(f) for f in ds.context.values()):
+        if not body:
+            continue
+        found = [next((f for f in ds.context.values() if _body(f) == body
+                       and f.unit == a.unit and f.period == a.period and f.value == a.value),
+                      None) for a in pair]
+        if all(found):
+            return SourceMatch(pair, (found[0], found[1]), body)
+    return SourceMatch(pair, None, "")
+
+
+def majority(ds: Dataset) -> MajorityCheck | None:
+    """Check the article's majority claim (its first tourism ``majority`` claim) against
+    the counts by country; None when it makes none.
+
+    The counts of the other countries are the claim's ``others`` series for the same
+    period; the other bodies' totals are the context's counts of people or entries for
+    that period that are neither the part nor another country's."""
+    claim = _claim(ds, "majority", {"part", "whole"})
+    if claim is None:
+        return None
+    china, border_total = ds[claim.roles["part"]], ds[claim.roles["whole"]]
+    total = ds[claim.roles.get("article_whole", border_total.id)]
     total.require_positive("the total of a share")
     border_total.require_positive("the total of a share")
-    others = [f for f in ds.series("fsb_tourist_entries_") if f.period.year == 2023
+    prefix = claim.settings.get("others", "")
+    others = [f for f in ds.series(prefix) if prefix and f.period == china.period
               and f.id not in (border_total.id, china.id)]
     largest_other = max(others, key=lambda f: f.value) if others else None
     share_border, _ = share_of(china, border_total)
     share_article, article_reason = share_of(china, total)
+    country_ids = {f.id for f in others} | {china.id}
+    totals = [f for f in ds.context.values() if f.period == border_total.period
+              and f.unit in ("people", "entries") and f.id not in country_ids]
     return MajorityCheck(
         article_total=total,
         needed_for_majority=total.value / 2,
@@ -161,6 +221,7 @@ def majority(ds: Dataset) -> MajorityCheck:
         article_share_reason=article_reason,
         largest_other=largest_other,
         china_is_largest=largest_other is None or china.value > largest_other.value,
-        other_totals=[ds[i] for i in ("rst_foreign_tourists_2023", "fsb_tourist_entries_2023",
-                                      "ator_foreign_tourists_2023")],
+        other_totals=totals,
+        who=claim.settings.get("who") or claim.settings.get("group", ""),
+        group=claim.settings.get("group", ""),
     )

@@ -551,7 +551,7 @@ def multiple(ds, row, s):
 
 
 @kind("majority", needs=("part", "whole"), may=("article_whole",),
-      settings={"group": "text", "others?": "prefix"})
+      settings={"group": "text", "who?": "text", "others?": "prefix"})
 def majority(ds, row, s):
     """A majority: ``part`` is more than half of ``whole``. A share that only bounds the
     true one from above (entries over people) can show that something is not a majority,
@@ -584,9 +584,10 @@ def majority(ds, row, s):
                   and f.id not in (part.id, whole.id)]
         if rivals:
             top = max(rivals, key=lambda f: f.value)
-            check += (f" {s['group']} is the largest single source; the next largest count "
+            who = s.get("who") or s["group"]
+            check += (f" {who} is the largest single source; the next largest count "
                       f"is {shown(top)} ({top.label})." if part.value > top.value else
-                      f" {s['group']} is not the largest single source: {top.label} counts "
+                      f" {who} is not the largest single source: {top.label} counts "
                       f"{shown(top)}.")
     return statement, check, verdict
 

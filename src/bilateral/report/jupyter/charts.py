@@ -118,28 +118,36 @@ def visitors(g: Growth, c: MajorityCheck) -> Figure:
                   color=OKABE_ITO["black"], va="bottom", ha="left", xytext=(0, 2),
                   textcoords="offset points",
                   bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
-    left.set_ylabel("Foreign visitors (thousands)")
+    left.set_ylabel(f"{g.after.label.rsplit(', ', 1)[0].split(' to ')[0]} (thousands)")
     # The bars are the article's figures, whoever else counted the same.
     left.set_title(f"{g.after.label.rsplit(', ', 1)[0]}, per the article",
                    fontsize=9, loc="left")
     left.set_ylim(0, max(max(vals), level) * 1.15)
 
-    names = ["RST", "FSB border\nservice", "ATOR"]
+    def body(f) -> str:  # "... 2023 (RST)" → "RST"
+        label = f.label.rstrip()
+        return label[label.rfind("(") + 1:-1] if label.endswith(")") and "(" in label \
+            else label[:12]
+
+    names = [body(f) for f in c.other_totals]
     totals = [f.value / 1000 for f in c.other_totals]
     right.bar(names, totals, color=OKABE_ITO["grey"], width=0.55, label="All foreign")
-    fsb_index = 1
-    right.bar([names[fsb_index]], [c.border_china.value / 1000], color=OKABE_ITO["vermillion"],
-              width=0.55, label="from China (FSB)")
+    ids = [f.id for f in c.other_totals]
+    if c.border_total.id in ids:
+        right.bar([names[ids.index(c.border_total.id)]], [c.border_china.value / 1000],
+                  color=OKABE_ITO["vermillion"], width=0.55,
+                  label=f"from {c.who} ({body(c.border_china)})")
     right.axhline(c.needed_for_majority / 1000, color=OKABE_ITO["black"], linestyle=":",
                   linewidth=1)
     right.annotate(f"half of {c.article_total.value / 1000:,.0f}k",
-                   (2.4, c.needed_for_majority / 1000), fontsize=7, va="bottom", ha="right")
+                   (len(names) - 0.6, c.needed_for_majority / 1000), fontsize=7, va="bottom",
+                   ha="right")
     for x, v in zip(names, totals):
         right.annotate(f"{v:,.0f}k", (x, v), ha="center", va="bottom", fontsize=8,
                        xytext=(0, 2), textcoords="offset points")
     right.set_ylabel(f"Tourists or entries, {c.border_china.period.year} (thousands)")
-    right.set_title(f"{c.border_china.period.year} totals by body; China's share", fontsize=9,
-                    loc="left")
+    right.set_title(f"{c.border_china.period.year} totals by body; {c.who}'s share",
+                    fontsize=9, loc="left")
     right.legend(fontsize=7, frameon=False, loc="lower right")
     right.set_ylim(0, max(totals) * 1.15)
     right.tick_params(axis="x", labelsize=8)

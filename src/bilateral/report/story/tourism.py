@@ -5,6 +5,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from bilateral.report.analysis.tourism import Growth, MajorityCheck, SourceMatch
+from bilateral.report.data.figures import UNITS
 from bilateral.report.story import fmt
 from bilateral.report.story.markup import strong
 from bilateral.report.story.words import (
@@ -58,8 +59,9 @@ def growth_paragraph(g: Growth, safe_decimals: int | None) -> Markup:
     moved = compare(g.after.value, g.before.value, "rose", "fell", "stayed the same")
     thr = threshold(g)
     out = [Markup(
-        "Foreign visitors {moved} from {b} in {y0} to {a} in {y1}: growth of {gr}, a multiple "
-        "of {mult}.").format(moved=moved, b=strong(b), a=strong(a), y0=y0, y1=y1,
+        "{what} {moved} from {b} in {y0} to {a} in {y1}: growth of {gr}, a multiple "
+        "of {mult}.").format(what=g.after.label.rsplit(", ", 1)[0].split(" to ")[0],
+                              moved=moved, b=strong(b), a=strong(a), y0=y0, y1=y1,
                               gr=strong(fmt.pct(g.growth_pct.point, 1)),
                               mult=strong(fmt.times(g.multiple.point, 3)))]
     out.append(Markup(
@@ -78,24 +80,31 @@ def growth_paragraph(g: Growth, safe_decimals: int | None) -> Markup:
 
 
 def growth_verdict_sentence(g: Growth) -> str:
-    """Where the multiple's interval lies against the threshold, in words."""
+    """Where the multiple's interval lies against the threshold, in words (the article's
+    own word for it, "more than tripled", from its claim)."""
     thr = threshold(g)
+    said = f"more than {g.word}" if g.word else f"more than {thr}"
     if g.above_threshold_surely:
-        return (f"Every value in that range is above {thr}, the threshold taken for \"more "
-                "than tripled\": the claim holds.")
+        return (f"Every value in that range is above {thr}, the threshold taken for "
+                f"\"{said}\": the claim holds.")
     if g.above_threshold_at_point:
         return (f"The printed figures give more than {thr}, but the range reaches {thr} or "
                 "below: the claim holds only within rounding.")
     if g.multiple.hi > g.threshold:
         return (f"The printed figures give {thr} or less, and only some values in the range "
-                f"exceed it: the figures do not support \"more than tripled\".")
-    return (f"No value in that range exceeds {thr}, the threshold taken for \"more than "
-            "tripled\": the claim does not hold.")
+                f"exceed it: the figures do not support \"{said}\".")
+    return (f"No value in that range exceeds {thr}, the threshold taken for \"{said}\": "
+            "the claim does not hold.")
+
+
+def no_growth_paragraph() -> Markup:
+    return Markup("The article gives no visitor counts for two years to compare.")
 
 
 def growth_caption(g: Growth, number: int = 2) -> str:
     y0, y1 = years(g)
-    return f"Table {number}. Growth of foreign visitors, {y0} to {y1}"
+    what = g.after.label.rsplit(", ", 1)[0]
+    return f"Table {number}. Growth of {what[:1].lower() + what[1:]}, {y0} to {y1}"
 
 
 def _share_word(share_hi: float, share_lo: float, upper_bound: bool = False) -> str:
@@ -111,39 +120,50 @@ def _share_word(share_hi: float, share_lo: float, upper_bound: bool = False) -> 
     return "not a majority"
 
 
-def source_paragraph(m: SourceMatch) -> Markup:
-    """Where the only counts by country come from, and whether the article's source is
-    RST: said only when RST's counts are the article's."""
-    intro = Markup(
-        "The article gives no number for this. A majority needs more than half of the total. "
-        "The only counts by country come from another body, Russia's border service (FSB), "
-        "which counts tourist-purpose entries rather than tourists; ")
-    if m.same:
-        return intro + Markup(
-            "the article's source, named as the \"Russian Union of Tourism\", is taken to be "
-            "the Russian Union of Travel Industry (RST) by its figures alone: no body of that "
-            "name was found, and RST's counts for {n} years are the article's.").format(
-                n="both" if len(m.rst) == 2 else f"all {count_word(len(m.rst))}")
-    years_ = [period_name(r.period) for r in m.rst]
-    return intro + Markup(
-        "the article names its source as the \"Russian Union of Tourism\", and no body of "
-        "that name was found; the Russian Union of Travel Industry (RST) counts {rst} for "
-        "{yrs}, against the article's {art}, so the article's figures are not RST's.").format(
-            rst=" and ".join(fmt.people(r.value) for r in m.rst), yrs=" and ".join(years_),
-            art=" and ".join(fmt.people(a.value) for a in m.article))
+def _body_of(f) -> str:
+    label = f.label.rstrip()
+    return label[label.rfind("(") + 1:-1] if label.endswith(")") and "(" in label else f.label
+
+
+def source_paragraph(m: SourceMatch | None, c: MajorityCheck | None = None) -> Markup:
+    """Where the counts by country come from, and whose counts the article's are: a body
+    is named only when its counts for both years are the article's. What the article
+    itself says of its source is the data's (the note of the article's later count)."""
+    out = [Markup("The article gives no number for this. A majority needs more than half of "
+                  "the total.")]
+    if c is not None:
+        unit = c.border_china.unit
+        out.append(Markup("The counts by country come from {body}, which counts {what}{vs}.")
+                   .format(body=_body_of(c.border_china), what=UNITS.get(unit, unit),
+                           vs=" rather than people" if unit != "people" else ""))
+    if m is not None:
+        y0, y1 = (period_name(f.period) for f in m.article)
+        if m.same:
+            out.append(Markup("{body}'s counts for both years are the article's ({a} for {y0}, "
+                              "{b} for {y1}).").format(
+                                  body=m.body, a=fmt.people(m.article[0].value), y0=y0,
+                                  b=fmt.people(m.article[1].value), y1=y1))
+        else:
+            out.append(Markup("No body's counts in the data are the article's for both "
+                              "{y0} and {y1}.").format(y0=y0, y1=y1))
+        if m.article[1].note:
+            out.append(Markup("{}").format(m.article[1].note))
+    return Markup(" ").join(out)
 
 
 def majority_paragraph(c: MajorityCheck) -> Markup:
-    """What a Chinese majority would need, and what the border service's counts give."""
+    """What the article's majority would need, and what the counts by country give."""
     yr = period_name(c.border_china.period)
     tot = fmt.people(c.article_total.value)
-    out = [Markup("Half of the article's {tot} is {half}: a Chinese majority needs more than "
-                  "that.").format(tot=tot, half=fmt.people(c.needed_for_majority))]
+    out = [Markup("Half of the article's {tot} is {half}: a {group} majority needs more "
+                  "than that.").format(tot=tot, half=fmt.people(c.needed_for_majority),
+                                       group=c.group)]
     sb, sa = c.share_of_border_total, c.share_of_article_total
     out.append(Markup(
-        "The border service counted {cn} tourist entries from China in {yr}, out of {btot} in "
-        "all: {sb}, {word}.").format(
-            cn=strong(fmt.people(c.border_china.value)), yr=yr,
+        "{body} counted {cn} {unit} from {who} in {yr}, out of {btot} in all: {sb}, "
+        "{word}.").format(
+            body=_body_of(c.border_china), cn=strong(fmt.people(c.border_china.value)),
+            unit=c.border_china.unit, who=c.who, yr=yr,
             btot=fmt.people(c.border_total.value), sb=strong(fmt.pct(sb.point)),
             word=_share_word(sb.hi, sb.lo)))
     size = compare(c.article_total.value, c.border_total.value, "larger", "smaller", "equal")
@@ -154,12 +174,14 @@ def majority_paragraph(c: MajorityCheck) -> Markup:
             why=f" ({c.article_share_reason})" if c.article_share_reason else ""))
     if c.largest_other is not None:
         if c.china_is_largest:
-            out.append(Markup("China is the largest single source; the next largest count is "
-                              "{v} ({who}).").format(v=fmt.people(c.largest_other.value),
-                                                     who=c.largest_other.label))
+            out.append(Markup("{who} is the largest single source; the next largest count is "
+                              "{v} ({other}).").format(who=c.who,
+                                                       v=fmt.people(c.largest_other.value),
+                                                       other=c.largest_other.label))
         else:
-            out.append(Markup("China is not the largest source: {who} counts {v}.").format(
-                v=fmt.people(c.largest_other.value), who=c.largest_other.label))
+            out.append(Markup("{who} is not the largest source: {other} counts {v}.").format(
+                who=c.who, v=fmt.people(c.largest_other.value),
+                other=c.largest_other.label))
     out.append(Markup("{n} bodies give {n2} totals for {yr}: {totals}.").format(
         n=count_word(len(c.other_totals)).capitalize(),
         n2=count_word(len({f.value for f in c.other_totals})), yr=yr,
@@ -175,13 +197,15 @@ def visitors_alt(g: Growth, c: MajorityCheck) -> str:
     half = compare(c.border_china.value, c.needed_for_majority, "above", "below", "exactly at")
     return (f"Left: visitors {moved} from {fmt.people(g.before.value)} in {y0} to "
             f"{fmt.people(g.after.value)} in {y1}, {level} {plain(g.threshold)} times {y0}. "
-            f"Right: {period_name(c.border_china.period)} totals by body, with China's "
-            f"{fmt.people(c.border_china.value)} border-service entries {half} half of "
+            f"Right: {period_name(c.border_china.period)} totals by body, with {c.who}'s "
+            f"{fmt.people(c.border_china.value)} {c.border_china.unit} "
+            f"({_body_of(c.border_china)}) {half} half of "
             f"{fmt.people(c.article_total.value)}.")
 
 
 def visitors_caption(g: Growth, c: MajorityCheck, number: int = 1) -> str:
     y0, y1 = years(g)
     yr = period_name(c.border_china.period)
-    return (f"Figure {number}. Foreign visitors to Russia, {y0} and {y1}, and China's count "
-            f"against the {yr} totals.")
+    what = g.after.label.rsplit(", ", 1)[0]
+    return (f"Figure {number}. {what}, {y0} and {y1}, and {c.who}'s count against the {yr} "
+            "totals.")
