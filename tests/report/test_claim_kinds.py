@@ -288,6 +288,15 @@ def test_the_moscow_times_article_is_checked_with_no_code_change():
     assert got["china_us_2024"].verdict == NOT_CHECKABLE
 
 
+def test_a_report_asked_for_by_name_with_nothing_to_report_is_an_error(tmp_path):
+    r = run_cli("build", "tourism", "--data", str(MT), "--out", str(tmp_path / "out"),
+                "--dry-run")
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [
+        "bilateral: tourism: nothing to build on this data: The Moscow Times' article of 13 "
+        "January 2025 makes no claim about tourism (its claims are about trade)"]
+
+
 @pytest.mark.slow
 def test_the_moscow_times_article_builds_true_reports(tmp_path):
     out = tmp_path / "out"

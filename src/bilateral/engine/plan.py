@@ -299,6 +299,11 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
     targets = []
     left_out = {n: why for n in notebooks if analysis_of[n] is not None
                 and (why := _leaves_out(analysis_of[n], checks_of[n], dataset))}
+    if opts.notebooks and len(left_out) == len(notebooks):
+        # Every notebook asked for by name has nothing to report: an error, not a
+        # successful build of nothing.
+        name, why = next(iter(left_out.items()))
+        raise UsageError(f"{name}: nothing to build on this data: {why}")
     for scenario in scenarios:
         mappings = list(user_files)
         if scenario:
