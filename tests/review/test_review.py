@@ -26,8 +26,9 @@ def test_record_of_the_trade_report():
     assert rec["schema"] == "bilateral-results/1"
     assert "data_dir" not in rec["parameters"]  # a path of the machine: never recorded
     assert rec["parameters"]["milestone_busd"] == 300.0
-    assert rec["figures"]["trade_2023"] == {"value": 240.1, "unit": "usd_bn", "decimals": 1,
-                                            "period": "2023", "source_id": "cgtn_2024_05_16"}
+    assert rec["figures"]["trade_2023"] == {
+        "value": 240.1, "label": "China–Russia trade, 2023", "unit": "usd_bn", "decimals": 1,
+        "period": "2023", "source_id": "cgtn_2024_05_16"}
     assert rec["figures"]["gacc_trade_2015"]["vintage"] == "first"
     # 56.68 / 1.052 = 53.878; bounds 56.675 / 1.0525 = 53.848 and 56.685 / 1.0515 = 53.909.
     base = rec["values"]["quarter_implied_base"]
@@ -95,8 +96,9 @@ def test_diff_of_altered_data_lists_verdicts_first(data_copy):
     multiple = next(c for c in found if c.key == "visitor_multiple")
     assert (round(multiple.old, 4), round(multiple.new, 4)) == (3.2086, 2.9947)
     md = diff.as_markdown(found)
-    assert md.splitlines()[2].startswith("| tourism | verdict | `majority_chinese` | "
-                                         "contradicted | holds |")
+    assert md.splitlines()[4] == ("| tourism | verdict | Most of the foreign visitors to "
+                                  "Russia were Chinese. `majority_chinese` | contradicted | "
+                                  "holds |")
     assert json.loads(diff.as_json(found))[0]["section"] == "verdict"
 
 
@@ -130,3 +132,32 @@ def test_the_index_marks_a_report_built_from_other_data(tmp_path, data_copy):
     marked = [r for r in rows if "built earlier, from other data" in r]
     assert len(marked) == 1 and "<code>tourism</code>" in marked[0]
     assert "built earlier" not in index.page(tmp_path)  # no fingerprint given: no marks
+
+
+def test_diff_a_reviewer_can_paste(tmp_path):
+    ds = load(DATA)
+    old, new = trade_record(ds), trade_record(ds, milestone_busd=350.0)
+    found = diff.changes(old, new)
+    # The milestone and two first years (see test_diff_of_a_milestone): a summary first.
+    assert diff.summary(found) == "1 parameter changed, 2 values changed"
+    assert diff.as_text(found).splitlines()[0] == "1 parameter changed, 2 values changed"
+    # A value that moves below what is printed (six significant digits) is no change.
+    nudged = json.loads(json.dumps(old))
+    nudged["values"]["quarter_implied_base"]["value"] += 1e-9
+    assert diff.changes(old, nudged) == []
+    # A figure that moves below its printed precision (two decimals: 56.68) is no change;
+    # one that moves a printed digit is.
+    for delta, changed in ((0.001, False), (0.01, True)):
+        moved = json.loads(json.dumps(old))
+        moved["figures"]["trade_2024q1"]["value"] += delta
+        assert bool([c for c in diff.changes(old, moved) if c.section == "figure"]) == changed
+    # Two different reports compared: said first, as a warning.
+    (tmp_path / "a.json").write_bytes(results.dumps(old))
+    tourism = record.record("tourism", ds, {"threshold_multiple": 3.0}, report="tourism",
+                            versions_=VERSIONS)
+    (tmp_path / "b.json").write_bytes(results.dumps(tourism))
+    text = diff.as_text(diff.compare(tmp_path / "a.json", tmp_path / "b.json"))
+    assert text.startswith("warning: two different reports compared (trade and tourism)")
+    # Nothing is cut off: the longest statement is printed whole.
+    longest = max((c["statement"] for c in tourism["claims"].values()), key=len)
+    assert longest in text

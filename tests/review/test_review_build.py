@@ -113,8 +113,12 @@ def test_verify_names_an_edited_attachment(built_reports, tmp_path):
     assert r.returncode == 1, r.stderr
     # customs' 240.1 is no longer the article's 250.3: the record claim is no longer
     # "holds" (250.3 lies outside 240.1's rounding: not supported).
-    assert re.search(r"verdict\s+record_2023\s+holds\s+not supported", r.stdout)
-    assert re.search(r"figure\s+trade_2023\s+240\.1\s+250\.3", r.stdout)
+    # Each change named by what a reader calls it, the key after it, values with units.
+    assert re.search(r"verdict\s+China–Russia trade reached a record USD 250\.3 bn in 2023\. "
+                     r"\(record_2023\)\s+holds\s+not supported", r.stdout)
+    assert re.search(r"figure\s+China–Russia trade, 2023 \(trade_2023\)\s+240\.1 USD bn\s+"
+                     r"250\.3 USD bn", r.stdout)
+    assert r.stdout.splitlines()[0].startswith("1 verdict changed, 1 figure changed")
     assert "difference" in r.stderr.splitlines()[-1]
     assert "Traceback" not in r.stderr
 
@@ -161,10 +165,15 @@ def test_diff_of_a_build_on_altered_data(tmp_path, data_copy, built_reports):
                 str(out / "tourism.results.json"), "--format", "markdown")
     assert r.returncode == 1
     lines = r.stdout.splitlines()
+    # One verdict, one figure, the data's fingerprint; the multiple, the growth and the
+    # coarsest safe rounding move (-4 to 0: 560,000 keeps no rounding safe).
+    assert lines[0].startswith("**1 verdict changed, 1 figure changed, 1 data folder changed")
     # 560000 / 187000 = 2.995, at most 560500 / 186500 = 3.005: "not supported".
-    assert lines[2] == ("| tourism | verdict | `tripled` | holds | not supported by the "
-                        "cited figures |")
-    assert lines[3] == "| tourism | figure | `visitors_2023` | 600,000 | 560,000 |"
+    assert lines[4] == ("| tourism | verdict | Foreign visitors to Russia more than tripled "
+                        "from 2022 to 2023. `tripled` | holds | not supported by the cited "
+                        "figures |")
+    assert lines[5] == ("| tourism | figure | Foreign visitors to Russia, 2023 "
+                        "`visitors_2023` | 600,000 people | 560,000 people |")
 
 
 def test_index_lists_every_report(built_reports):

@@ -121,7 +121,8 @@ def record(checks: str | None, ds: Dataset | None, params: dict[str, Any], *,
     out["data"] = {"fingerprint": ds.fingerprint, "as_of": ds.as_of.isoformat(),
                    "files": data_names(ds)}
     out["figures"] = {
-        f.id: {"value": number(f.value), "unit": f.unit, "decimals": f.decimals,
+        f.id: {"value": number(f.value), "label": f.label, "unit": f.unit,
+               "decimals": f.decimals,
                "period": f.period.text, "source_id": f.source_id,
                **({"vintage": f.vintage} if f.vintage else {}),
                **({"discrepancy": f.discrepancy} if f.discrepancy else {})}

@@ -11,8 +11,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-SECTIONS = ("evidence", "report", "verdict", "figure", "parameter", "data", "value",
-            "statement", "version")
+SECTIONS = ("compared", "evidence", "report", "verdict", "figure", "parameter", "data",
+            "value", "statement", "version")
 """The kinds of change, in the order they are listed."""
 
 
@@ -28,6 +28,28 @@ class Change:
     key: str
     old: Any
     new: Any
+    label: str = ""
+    """What a reader calls it: a figure's label, a claim's statement."""
+    unit: str = ""
+
+
+UNIT_WORDS = {"usd_bn": "USD bn", "percent": "%", "people": "people", "entries": "entries",
+              "count": "", "years": "years", "times": "×", "year": "", "decimals": "decimals"}
+
+
+def _same_printed(a: Any, b: Any, decimals: int | None = None) -> bool:
+    """Do two numbers print the same: at ``decimals`` (rounded half away from zero, as the
+    reports print), else at the six significant digits a diff shows? A change below what
+    is printed is no change to a reader."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b)):
+        return a == b
+    if decimals is not None:
+        q = Decimal(1).scaleb(-int(decimals))
+        return (Decimal(repr(float(a))).quantize(q, rounding=ROUND_HALF_UP)
+                == Decimal(repr(float(b))).quantize(q, rounding=ROUND_HALF_UP))
+    return _show(a) == _show(b)
 
 
 def _pairs(old: dict, new: dict):
@@ -49,15 +71,19 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     for key, a, b in _pairs(oc, nc):
         if (a or {}).get("verdict") != (b or {}).get("verdict"):
             out.append(Change(name, "verdict", key, (a or {}).get("verdict"),
-                              (b or {}).get("verdict")))
+                              (b or {}).get("verdict"),
+                              (b or a or {}).get("statement", "")))
     for key, a, b in _pairs(old.get("figures", {}), new.get("figures", {})):
-        if a is None or b is None or _value(a) != _value(b):
-            out.append(Change(name, "figure", key, _value(a), _value(b)))
+        either = b or a or {}
+        label, unit = either.get("label", ""), either.get("unit", "")
+        decimals = min((x.get("decimals", 99) for x in (a, b) if x), default=None)
+        if a is None or b is None or not _same_printed(_value(a), _value(b), decimals):
+            out.append(Change(name, "figure", key, _value(a), _value(b), label, unit))
         if a is not None and b is not None:
             for field in FIGURE_FIELDS:
                 if a.get(field) != b.get(field):
                     out.append(Change(name, "figure", f"{key} ({field})", a.get(field),
-                                      b.get(field)))
+                                      b.get(field), f"{label}: {field}" if label else ""))
     for key, a, b in _pairs(old.get("parameters", {}), new.get("parameters", {})):
         if a != b:
             out.append(Change(name, "parameter", key, a, b))
@@ -66,8 +92,9 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         out.append(Change(name, "data", "fingerprint", od.get("fingerprint"),
                           nd.get("fingerprint")))
     for key, a, b in _pairs(old.get("values", {}), new.get("values", {})):
-        if _value(a) != _value(b):
-            out.append(Change(name, "value", key, _value(a), _value(b)))
+        if not _same_printed(_value(a), _value(b)):
+            out.append(Change(name, "value", key, _value(a), _value(b),
+                              unit=(b or a or {}).get("unit", "")))
     for key, a, b in _pairs(oc, nc):
         if (a or {}).get("statement") != (b or {}).get("statement"):
             out.append(Change(name, "statement", key, (a or {}).get("statement"),
@@ -88,34 +115,72 @@ def _show(x: Any) -> str:
     return str(x)
 
 
+NOUNS = {"evidence": ("evidence problem", "evidence problems"),
+         "report": ("report added or removed", "reports added or removed"),
+         "verdict": ("verdict changed", "verdicts changed"),
+         "figure": ("figure changed", "figures changed"),
+         "parameter": ("parameter changed", "parameters changed"),
+         "data": ("data folder changed", "data folders changed"),
+         "value": ("value changed", "values changed"),
+         "statement": ("statement changed", "statements changed"),
+         "version": ("version changed", "versions changed")}
+
+
+def summary(found: list[Change]) -> str:
+    """One line a reviewer can paste first: "2 verdicts changed, 5 values changed"."""
+    if not found:
+        return "no differences"
+    counts = {s: sum(1 for c in found if c.section == s) for s in SECTIONS}
+    parts = [f"{n} {NOUNS[s][n != 1]}" for s, n in counts.items() if n and s != "compared"]
+    warn = [c for c in found if c.section == "compared"]
+    head = ", ".join(parts)
+    if warn:
+        head = (f"warning: two different reports compared ({warn[0].old} and "
+                f"{warn[0].new})" + (f"; {head}" if head else ""))
+    return head
+
+
+def _name(c: Change) -> str:
+    return f"{c.label} ({c.key})" if c.label else c.key
+
+
+def _amount(x: Any, unit: str) -> str:
+    words = UNIT_WORDS.get(unit, unit)
+    if x is None or not isinstance(x, (int, float)) or isinstance(x, bool) or not words:
+        return _show(x)
+    return f"{_show(x)} {words}"
+
+
 def as_text(found: list[Change]) -> str:
-    """A table for a terminal, one change a line."""
+    """A summary line, then a table for a terminal, one change a line; nothing is cut off
+    (long cells stretch their line)."""
     if not found:
         return "no differences\n"
     rows = [("report", "what", "name", "old", "new")] + [
-        (c.report, c.section, c.key, _show(c.old), _show(c.new)) for c in found]
+        (c.report, c.section, _name(c), _amount(c.old, c.unit), _amount(c.new, c.unit))
+        for c in found]
     widths = [min(max(len(r[i]) for r in rows), 48) for i in range(5)]
-    lines = []
+    lines = [summary(found), ""]
     for n, r in enumerate(rows):
-        cells = [(r[i] if len(r[i]) <= widths[i] else r[i][: widths[i] - 1] + "…").ljust(
-            widths[i]) for i in range(5)]
-        lines.append("  ".join(cells).rstrip())
+        lines.append("  ".join(r[i].ljust(widths[i]) for i in range(5)).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
 
 
 def as_markdown(found: list[Change]) -> str:
-    """A Markdown table for a review comment."""
+    """A summary line and a Markdown table for a review comment."""
     if not found:
         return "No differences.\n"
 
     def cell(s: str) -> str:
         return s.replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| report | what | name | old | new |", "|---|---|---|---|---|"]
-    lines += [f"| {cell(c.report)} | {c.section} | `{cell(c.key)}` | {cell(_show(c.old))} | "
-              f"{cell(_show(c.new))} |" for c in found]
+    lines = [f"**{cell(summary(found))}**", "", "| report | what | name | old | new |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {cell(c.report)} | {c.section} | {cell(c.label) + ' ' if c.label else ''}"
+              f"`{cell(c.key)}` | {cell(_amount(c.old, c.unit))} | "
+              f"{cell(_amount(c.new, c.unit))} |" for c in found]
     return "\n".join(lines) + "\n"
 
 
@@ -172,7 +237,11 @@ def compare(old_path, new_path) -> list[Change]:
     records are compared whatever their names."""
     old, new = records_of(old_path), records_of(new_path)
     if len(old) == 1 and len(new) == 1:
-        return changes(next(iter(old.values())), next(iter(new.values())))
+        (ko, a), (kn, b) = next(iter(old.items())), next(iter(new.items()))
+        found = changes(a, b)
+        if ko != kn:  # two different reports: every "change" is a difference of reports
+            found.insert(0, Change(kn, "compared", "report", ko, kn))
+        return found
     out: list[Change] = []
     for key in sorted(set(old) | set(new)):
         if key not in old or key not in new:
