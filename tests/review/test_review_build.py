@@ -70,6 +70,11 @@ def test_pdf_is_tagged_archival_and_accessible(built_reports, name):
         af = {str(spec.get("/UF", spec.get("/F"))): str(spec.AFRelationship)
               for spec in pdf.Root.AF}
         assert af["results.json"] == "/Data" and af["data__figures.csv"] == "/Source"
+        # Every link says where it leads: a section by its heading, an address by itself.
+        links = [str(a.Contents) for pg in pdf.pages for a in pg.get("/Annots", [])
+                 if a.get("/Subtype") == "/Link"]
+        assert links and all(c.startswith(("Go to: ", "Link to http")) for c in links), links
+        assert "Go to: The claims" in links
         # Each associated file listed once; the notebook as a notebook, not an octet stream.
         assert len(pdf.Root.AF) == len(EVIDENCE)
         assert str(pdf.attachments["notebook.ipynb"].obj.EF.F.Subtype) == \

@@ -117,13 +117,50 @@ class Evidence:
     relationship: str = "Data"
 
 
-def _accessible(document, pdf) -> None:
+def link_targets(html: str) -> dict[str, str]:
+    """What each link target of ``html`` is, by its id: a heading's text (for a cell whose
+    id is the anchor, the first heading in it), a figure's or table's caption. A contents
+    link to ``#section-1`` is then described as the section it leads to."""
+    import re
+
+    found = {}
+    for m in re.finditer(r'\bid="([^"]+)"[^>]*>', html):
+        near = html[m.end():m.end() + 4000]
+        h = re.search(r"<(h[1-6]|figcaption|caption)\b[^>]*>(.*?)</\1>", near, re.S | re.I)
+        if h is None:
+            continue
+        text = " ".join(re.sub(r"<[^>]+>", " ", h.group(2)).replace("¶", " ").split())
+        if text:
+            found.setdefault(m.group(1), text[:200])
+    return found
+
+
+def _describe_links(pdf, targets: dict[str, str]) -> None:
+    """PDF/UA: a link annotation's /Contents says where it leads. WeasyPrint writes the
+    anchor's name ("section-1"); this writes "Go to section: The claims", or the address
+    of a link out of the document."""
+    import pydyf
+
+    for obj in pdf.objects:
+        if not isinstance(obj, dict) or obj.get("Subtype") != "/Link":
+            continue
+        dest = obj.get("Dest")
+        if isinstance(dest, pydyf.String):
+            name = dest.string
+            obj["Contents"] = pydyf.String(
+                f"Go to: {targets[name]}" if name in targets else f"Go to {name}")
+        elif isinstance(obj.get("A"), dict) and isinstance(obj["A"].get("URI"), pydyf.String):
+            obj["Contents"] = pydyf.String(f"Link to {obj['A']['URI'].string}")
+
+
+def _accessible(document, pdf, targets: dict[str, str] | None = None) -> None:
     """PDF/UA: viewers show the document's title, not its file name; and the metadata
     says the PDF is PDF/UA-1 (WeasyPrint writes one variant's identification only), in an
     unfiltered stream with the extension schema PDF/A asks for."""
     import pydyf
 
     pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+    _describe_links(pdf, targets or {})
     ref = pdf.catalog.get("Metadata")
     if ref:
         text = ref.decode() if isinstance(ref, bytes) else str(ref)  # "12 0 R"
@@ -201,7 +238,9 @@ def html_to_pdf(html: str, evidence: tuple[Evidence, ...] = (),
             doc = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher(weasyprint)).render()
         options = {}
         if variant:
-            options = {"pdf_variant": variant, "finisher": _accessible}
+            targets = link_targets(html)
+            options = {"pdf_variant": variant,
+                       "finisher": lambda document, pdf: _accessible(document, pdf, targets)}
         _register_types()
         attachments = [weasyprint.Attachment(string=e.data, name=e.name,
                                              description=e.description,
