@@ -151,6 +151,8 @@ def _cmd_verify(args) -> int:
         rec = results.loads(evidence.read(args.pdf)[evidence.RESULTS], str(args.pdf))
         _say(f"{args.pdf}: verified: {verify.summary(rec)} match the embedded evidence",
              sys.stdout)
+        for note in notes:
+            _say(f"{args.pdf}: note: {note}", sys.stdout)
         return 0
     sys.stdout.write(diff.as_text(found))
     for note in notes:

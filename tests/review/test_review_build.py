@@ -203,3 +203,30 @@ def test_two_builds_in_two_folders_are_byte_identical(tmp_path):
     assert str(tmp_path) not in nb and str(ROOT) not in nb
     assert '"input_path": "notebooks/tourism.ipynb"' in nb
     shutil.rmtree(tmp_path / "a")
+
+
+def test_the_record_names_its_code_and_verify_says_when_the_installed_code_differs(
+        built_reports, monkeypatch, capsys):
+    import subprocess
+
+    from bilateral.cli import main
+    from bilateral.core import code
+
+    rec = json.loads((built_reports / "trade.results.json").read_bytes())
+    assert re.fullmatch(r"[0-9a-f]{16}", rec["versions"]["bilateral code"])
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
+    assert rec["versions"]["bilateral commit"] == head
+    # The same code: verified, nothing to note.
+    assert main(["verify", str(built_reports / "trade.pdf")]) == 0
+    assert "note:" not in capsys.readouterr().out
+    # A modified copy of the code (here: its digest) is named as such, though every
+    # number still matches.
+    monkeypatch.setattr(code, "code_digest", lambda: "0123456789abcdef")
+    assert main(["verify", str(built_reports / "trade.pdf")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("match the embedded evidence")
+    assert out[1].endswith(
+        f"note: the installed code differs from the code that built this report (built by "
+        f"bilateral code {rec['versions']['bilateral code']}, commit {head[:12]}; "
+        "installed: bilateral code 0123456789abcdef)")

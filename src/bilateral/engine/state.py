@@ -15,11 +15,10 @@ import sys
 from pathlib import Path
 
 from bilateral.core import files
+from bilateral.core.code import CODE_PATTERNS, tree_digest  # noqa: F401 (the engine's names)
 from bilateral.core.text import shown
 
 STATE_FILE = ".bilateral-state.json"
-CODE_PATTERNS = ("*.py", "*.j2", "*.css", "*.json")
-"""The package's files whose bytes decide whether reports are stale."""
 MAX_STATE_BYTES = 16 * files.MiB
 RENDER_PACKAGES = ("papermill", "nbconvert", "nbformat", "nbclient", "ipykernel",
                    "weasyprint", "pydyf", "matplotlib", "jinja2", "mistune", "pygments",
@@ -28,17 +27,6 @@ RENDER_PACKAGES = ("papermill", "nbconvert", "nbformat", "nbclient", "ipykernel"
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def tree_digest(root: Path, patterns: tuple[str, ...]) -> str:
-    """One digest of every file under ``root`` matching ``patterns`` (names and bytes)."""
-    h = hashlib.sha256()
-    for pattern in patterns:
-        for p in sorted(root.rglob(pattern)):
-            if "__pycache__" in p.parts or not p.is_file():
-                continue
-            h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 def versions() -> str:

@@ -22,8 +22,12 @@ RENDERING_PACKAGES = ("bilateral", "papermill", "nbconvert", "nbformat", "weasyp
 
 
 def versions() -> dict[str, str]:
-    """Installed versions of ``bilateral`` and the packages that render its reports."""
+    """Installed versions of ``bilateral`` and the packages that render its reports; the
+    digest of bilateral's own code (``bilateral code``) and, when it was installed from a
+    git checkout, that checkout's commit (``bilateral commit``)."""
     from importlib import metadata
+
+    from bilateral.core.code import code_digest, git_commit
 
     out = {}
     for name in RENDERING_PACKAGES:
@@ -31,6 +35,10 @@ def versions() -> dict[str, str]:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
+    out["bilateral code"] = code_digest()
+    commit = git_commit()
+    if commit:
+        out["bilateral commit"] = commit
     return out
 
 

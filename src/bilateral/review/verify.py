@@ -64,11 +64,22 @@ def verify(pdf: Path) -> tuple[list[diff.Change], list[str]]:
     if isinstance(fresh, str):
         return [diff.Change(embedded.get("report", "?"), "evidence", "", None, fresh)], []
     found = [c for c in diff.changes(embedded, fresh) if c.section != "version"]
-    notes = []
+    versions = [c for c in diff.changes(embedded, fresh) if c.section == "version"]
+    code = [c for c in versions if c.key.startswith("bilateral code")]
+    # The code that checks is not the code that built: said whether or not it matters.
+    notes = [f"the installed code differs from the code that built this report "
+             f"({_built_by(embedded)}; installed: bilateral code {c.new})" for c in code]
     if found:
-        versions = [c for c in diff.changes(embedded, fresh) if c.section == "version"]
-        notes = [f"built with {c.key} {c.old}, verified with {c.new}" for c in versions]
+        notes += [f"built with {c.key} {c.old}, verified with {c.new}" for c in versions
+                  if c not in code]
     return found, notes
+
+
+def _built_by(rec: dict) -> str:
+    v = rec.get("versions", {})
+    commit = v.get("bilateral commit")
+    return (f"built by bilateral code {v.get('bilateral code', 'not recorded')}"
+            + (f", commit {commit[:12]}" if commit else ""))
 
 
 def summary(record: dict) -> str:
