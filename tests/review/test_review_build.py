@@ -70,6 +70,12 @@ def test_pdf_is_tagged_archival_and_accessible(built_reports, name):
         af = {str(spec.get("/UF", spec.get("/F"))): str(spec.AFRelationship)
               for spec in pdf.Root.AF}
         assert af["results.json"] == "/Data" and af["data__figures.csv"] == "/Source"
+        # Every header a cell names resolves, through the structure tree's /IDTree, to a TH.
+        names = pdf.Root.StructTreeRoot.IDTree.Names
+        ids = {str(names[i]): names[i + 1] for i in range(0, len(names), 2)}
+        cited = [str(h) for e in _structure(pdf) if "/A" in e and "/Headers" in e.A
+                 for h in e.A.Headers]
+        assert cited and all(str(ids[h].S) == "/TH" for h in cited)
         # Every link says where it leads: a section by its heading, an address by itself.
         links = [str(a.Contents) for pg in pdf.pages for a in pg.get("/Annots", [])
                  if a.get("/Subtype") == "/Link"]

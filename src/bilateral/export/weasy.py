@@ -153,6 +153,30 @@ def _describe_links(pdf, targets: dict[str, str]) -> None:
             obj["Contents"] = pydyf.String(f"Link to {obj['A']['URI'].string}")
 
 
+def _id_tree(pdf) -> None:
+    """PDF/UA: table cells name their header cells by ID (/Headers); the structure tree's
+    /IDTree is what resolves an ID to its element (ISO 32000-1, 14.7.2). WeasyPrint writes
+    the IDs but not the tree."""
+    import pydyf
+
+    root_ref = pdf.catalog.get("StructTreeRoot")
+    if not root_ref:
+        return
+    text = root_ref.decode() if isinstance(root_ref, bytes) else str(root_ref)  # "12 0 R"
+    root = pdf.objects[int(text.split()[0])]
+    named = {}
+    for obj in pdf.objects:
+        if isinstance(obj, dict) and "S" in obj and isinstance(obj.get("ID"), pydyf.String):
+            named.setdefault(obj["ID"].string, obj.reference)
+    if not named:
+        return
+    tree = pydyf.Dictionary({"Names": pydyf.Array(
+        [x for key in sorted(named, key=lambda k: k.encode("utf-8"))
+         for x in (pydyf.String(key), named[key])])})
+    pdf.add_object(tree)
+    root["IDTree"] = tree.reference
+
+
 def _accessible(document, pdf, targets: dict[str, str] | None = None) -> None:
     """PDF/UA: viewers show the document's title, not its file name; and the metadata
     says the PDF is PDF/UA-1 (WeasyPrint writes one variant's identification only), in an
@@ -161,6 +185,7 @@ def _accessible(document, pdf, targets: dict[str, str] | None = None) -> None:
 
     pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
     _describe_links(pdf, targets or {})
+    _id_tree(pdf)
     ref = pdf.catalog.get("Metadata")
     if ref:
         text = ref.decode() if isinstance(ref, bytes) else str(ref)  # "12 0 R"
