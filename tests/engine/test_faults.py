@@ -1041,3 +1041,28 @@ def test_concurrent_builds_into_different_folders(world):
     assert leftovers(w.out) == []
     assert list(w.tmp.iterdir()) == []
 
+
+
+def test_an_interrupt_while_the_staging_folder_is_made_leaves_no_staging_folder(
+        tmp_path, monkeypatch):
+    """The interrupt held back while the staging folder is made is raised as that block
+    ends: the removal must already be armed (a random-moment interrupt once left one)."""
+    from bilateral.engine import lock, signals
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".staging-somebody-else").mkdir()   # not ours: looked at, left alone
+    looked = lock._is_ours
+
+    def signal_arrives(p):  # SIGINT, delivered while the block defers it
+        signals._state.pending = signal.SIGINT
+        return looked(p)
+
+    monkeypatch.setattr(lock, "_is_ours", signal_arrives)
+    monkeypatch.setattr(signals._state, "stopping", False)
+    try:
+        with pytest.raises(KeyboardInterrupt), lock.staging_area(out):
+            pytest.fail("the body ran though the interrupt came first")
+    finally:
+        signals._state.pending, signals._state.stopping = None, False
+    assert sorted(p.name for p in out.iterdir()) == [".staging-somebody-else"]

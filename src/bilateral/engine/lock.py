@@ -162,18 +162,19 @@ def staging_area(out_dir: Path) -> Iterator[Path]:
     """A fresh staging folder at the top of ``out_dir`` (which the caller has locked),
     removed on exit, interrupted or not. Staging folders that builds killed outright
     left behind are removed first."""
-    with signals.deferred():
-        for old in out_dir.glob(f"{STAGING_PREFIX}*"):
-            if _is_ours(old):
-                shutil.rmtree(old, ignore_errors=True)
-        staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
-        try:
-            staging.mkdir(mode=0o700)
-            (staging / MARKER).write_bytes(MARKER_TEXT)
-        except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise _cannot(out_dir, exc) from None
+    staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    # The try starts before the folder is made: an interrupt held back while it is made
+    # is raised as the deferred block ends, and must find the removal already armed.
     try:
+        with signals.deferred():
+            for old in out_dir.glob(f"{STAGING_PREFIX}*"):
+                if _is_ours(old):
+                    shutil.rmtree(old, ignore_errors=True)
+            try:
+                staging.mkdir(mode=0o700)
+                (staging / MARKER).write_bytes(MARKER_TEXT)
+            except OSError as exc:
+                raise _cannot(out_dir, exc) from None
         yield staging
     finally:
         with signals.deferred():
