@@ -1066,3 +1066,29 @@ def test_an_interrupt_while_the_staging_folder_is_made_leaves_no_staging_folder(
     finally:
         signals._state.pending, signals._state.stopping = None, False
     assert sorted(p.name for p in out.iterdir()) == [".staging-somebody-else"]
+
+
+def test_an_interrupt_while_the_private_folder_is_made_leaves_nothing_in_tmpdir(
+        tmp_path, monkeypatch):
+    """The same for the build's private folder in TMPDIR."""
+    from bilateral.engine import signals
+    from bilateral.engine import workspace as ws_module
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(ws_module.tempfile, "tempdir", None)
+    cleaned = ws_module._left_behind
+
+    def signal_arrives(base):  # SIGINT, delivered while the block defers it
+        signals._state.pending = signal.SIGINT
+        return cleaned(base)
+
+    monkeypatch.setattr(ws_module, "_left_behind", signal_arrives)
+    monkeypatch.setattr(signals._state, "stopping", False)
+    try:
+        with pytest.raises(KeyboardInterrupt), ws_module.workspace():
+            pytest.fail("the body ran though the interrupt came first")
+    finally:
+        signals._state.pending, signals._state.stopping = None, False
+    assert not any(tmp.rglob("bilateral-*")), list(tmp.rglob("*"))

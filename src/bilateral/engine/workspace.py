@@ -126,15 +126,19 @@ def _left_behind(base: str | None) -> None:
 def workspace() -> Iterator[Workspace]:
     """A fresh private folder, removed on exit (and not half removed by an interrupt)."""
     base = _base()
+    root: Path | None = None
+    # The removal is armed before the folder is made: an interrupt held back while it is
+    # made is raised as the deferred block ends (see lock.staging_area).
     try:
-        with signals.deferred():
-            _left_behind(base)
-            root = Path(tempfile.mkdtemp(prefix="bilateral-", dir=base))
-            (root / MARKER).write_text(f"{os.getpid()}\n", encoding="ascii")
-    except OSError as exc:
-        raise TargetError("build", f"cannot make a private folder in {base or 'TMPDIR'} "
-                          f"({exc.strerror or exc}); set TMPDIR to a writable folder") from None
-    try:
+        try:
+            with signals.deferred():
+                _left_behind(base)
+                root = Path(tempfile.mkdtemp(prefix="bilateral-", dir=base))
+                (root / MARKER).write_text(f"{os.getpid()}\n", encoding="ascii")
+        except OSError as exc:
+            raise TargetError("build", f"cannot make a private folder in {base or 'TMPDIR'} "
+                              f"({exc.strerror or exc}); set TMPDIR to a writable folder"
+                              ) from None
         try:
             yield Workspace(root)
         except OSError as exc:
@@ -143,5 +147,6 @@ def workspace() -> Iterator[Workspace]:
             raise TargetError("build", f"cannot write the build's private folder in "
                               f"{base or 'TMPDIR'} ({exc.strerror or exc})") from None
     finally:
-        with signals.deferred():
-            shutil.rmtree(root, ignore_errors=True)
+        if root is not None:
+            with signals.deferred():
+                shutil.rmtree(root, ignore_errors=True)
