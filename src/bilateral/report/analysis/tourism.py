@@ -38,13 +38,6 @@ def _claim(ds: Dataset, kind: str, roles: set[str]):
                  and roles <= set(c.roles)), None)
 
 
-def growth_ids(ds: Dataset) -> tuple[str, str] | None:
-    """The article's two visitor counts: those its first tourism ``multiple`` claim rests
-    on, or None when it makes no such claim."""
-    c = _claim(ds, "multiple", {"before", "after"})
-    return (c.roles["before"], c.roles["after"]) if c is not None else None
-
-
 def growth(ds: Dataset, before_id: str | None = None, after_id: str | None = None,
            threshold: float = 3.0) -> Growth | None:
     """Growth and multiple from ``before_id`` to ``after_id`` (by default the figures of the

@@ -24,12 +24,11 @@ from bilateral.report.claims.verdicts import (
     WITHIN_ROUNDING,
     Claim,
     above,
-    below,
     of_difference,
 )
 
 __all__ = ["CONTRADICTED", "HOLDS", "NOT_CHECKABLE", "NOT_SUPPORTED", "VERDICTS",
-           "WITHIN_ROUNDING", "Claim", "above", "below", "evaluate", "for_topic",
+           "WITHIN_ROUNDING", "Claim", "above", "evaluate", "for_topic",
            "of_difference", "validate"]
 
 

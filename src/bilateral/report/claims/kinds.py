@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from bilateral.core.errors import DataError
 from bilateral.report import metrics as m
 from bilateral.report.analysis import tourism as tourism_analysis
 from bilateral.report.analysis import trade as trade_analysis
@@ -194,7 +193,6 @@ def judge(ds: Dataset, row: ClaimRow, params: dict[str, Any]) -> Claim:
             raise row.error(f"parameter {name}={value!r} does not fit the setting "
                             f"{main.rstrip('?')} ({typ})", "settings")
         settings[main.rstrip("?")] = str(int(value) if typ == "integer" else value)
-    settings["_parameter"] = name or ""
     statement, check, verdict = KINDS[row.kind].judge(ds, row, settings)
     return Claim(row.id, row.topic, statement, row.quote, tuple(dict.fromkeys(
         row.roles.values())), check, verdict, row.kind)
@@ -660,11 +658,4 @@ def unchecked(ds, row, s):
     return statement, f"Not checked: {why}.", NOT_CHECKABLE
 
 
-def describe() -> list[dict[str, str]]:
-    """Each kind with its roles and settings, for ``docs/claims.md`` and ``--help``."""
-    return [{"kind": k.name, "needs": " ".join(k.needs), "may": " ".join(k.may),
-             "settings": " ".join(k.settings), "what": (k.judge.__doc__ or "").split("\n")[0]}
-            for k in KINDS.values()]
-
-
-__all__ = ["KINDS", "DataError", "check_row", "describe", "judge"]
+__all__ = ["KINDS", "check_figures", "check_row", "judge"]

@@ -41,14 +41,6 @@ def above(iv: Interval, threshold: float) -> str:
     return NOT_SUPPORTED if iv.hi > threshold else CONTRADICTED
 
 
-def below(iv: Interval, threshold: float) -> str:
-    """The verdict for "less than ``threshold``", the mirror of :func:`above`."""
-    if iv.hi < threshold:
-        return HOLDS
-    if iv.point < threshold:
-        return WITHIN_ROUNDING
-    return NOT_SUPPORTED if iv.lo < threshold else CONTRADICTED
-
 
 def of_difference(lo, point, hi, more: bool) -> str:
     """The verdict for "a difference is more (``more``) or less than zero" when it may be

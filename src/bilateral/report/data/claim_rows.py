@@ -20,7 +20,7 @@ its publisher, date, title and address make the reports' titles and running head
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bilateral.core.errors import DataError
 from bilateral.report.data import quotes
@@ -46,8 +46,6 @@ class ClaimRow:
     note: str
     file: str
     row: int
-    order: int = 0
-    extra: dict[str, str] = field(default_factory=dict)
 
     def error(self, why: str, column: str = "figures") -> DataError:
         """A DataError naming this row and ``column``."""
@@ -95,7 +93,7 @@ def parse(rows: list[tuple[int, dict[str, str]]], shown: str, figures: dict,
     """The rows of ``claims.csv`` (as ``figures._read_rows`` returns them), checked."""
     out: list[ClaimRow] = []
     seen: dict[str, int] = {}
-    for n, (line, r) in enumerate(rows):
+    for line, r in rows:
         cid = r["id"]
         if not _ID.match(cid):
             raise DataError(shown, f"{cid!r} is not an id (lower-case letters, digits and _, "
@@ -126,7 +124,7 @@ def parse(rows: list[tuple[int, dict[str, str]]], shown: str, figures: dict,
         if why:
             raise DataError(shown, f"claim {cid!r}: {why}", row=line, column="quote")
         out.append(ClaimRow(cid, r["topic"], r["kind"], roles, settings, r["source_id"],
-                            r["quote"], r.get("note", ""), shown, line, n))
+                            r["quote"], r.get("note", ""), shown, line))
     articles = {c.source_id for c in out}
     if len(articles) > 1:
         raise DataError(shown, f"claims of {len(articles)} sources ({', '.join(sorted(articles))})"
