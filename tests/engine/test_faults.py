@@ -1043,52 +1043,57 @@ def test_concurrent_builds_into_different_folders(world):
 
 
 
+def interrupted_inside(monkeypatch, module, name: str):
+    """Patch ``module.name`` to deliver SIGINT while it runs (inside a deferred block, the
+    signal is held back as the handler would hold it); returns a function that resets the
+    signal state the test changed."""
+    from bilateral.engine import signals
+
+    original = getattr(module, name)
+
+    def signal_arrives(*args):
+        signals._state.pending = signal.SIGINT
+        return original(*args)
+
+    monkeypatch.setattr(module, name, signal_arrives)
+    monkeypatch.setattr(signals._state, "stopping", False)
+
+    def reset():
+        signals._state.pending, signals._state.stopping = None, False
+    return reset
+
+
 def test_an_interrupt_while_the_staging_folder_is_made_leaves_no_staging_folder(
         tmp_path, monkeypatch):
     """The interrupt held back while the staging folder is made is raised as that block
     ends: the removal must already be armed (a random-moment interrupt once left one)."""
-    from bilateral.engine import lock, signals
+    from bilateral.engine import lock
 
     out = tmp_path / "out"
     out.mkdir()
     (out / ".staging-somebody-else").mkdir()   # not ours: looked at, left alone
-    looked = lock._is_ours
-
-    def signal_arrives(p):  # SIGINT, delivered while the block defers it
-        signals._state.pending = signal.SIGINT
-        return looked(p)
-
-    monkeypatch.setattr(lock, "_is_ours", signal_arrives)
-    monkeypatch.setattr(signals._state, "stopping", False)
+    reset = interrupted_inside(monkeypatch, lock, "_is_ours")
     try:
         with pytest.raises(KeyboardInterrupt), lock.staging_area(out):
             pytest.fail("the body ran though the interrupt came first")
     finally:
-        signals._state.pending, signals._state.stopping = None, False
+        reset()
     assert sorted(p.name for p in out.iterdir()) == [".staging-somebody-else"]
 
 
 def test_an_interrupt_while_the_private_folder_is_made_leaves_nothing_in_tmpdir(
         tmp_path, monkeypatch):
     """The same for the build's private folder in TMPDIR."""
-    from bilateral.engine import signals
     from bilateral.engine import workspace as ws_module
 
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp))
     monkeypatch.setattr(ws_module.tempfile, "tempdir", None)
-    cleaned = ws_module._left_behind
-
-    def signal_arrives(base):  # SIGINT, delivered while the block defers it
-        signals._state.pending = signal.SIGINT
-        return cleaned(base)
-
-    monkeypatch.setattr(ws_module, "_left_behind", signal_arrives)
-    monkeypatch.setattr(signals._state, "stopping", False)
+    reset = interrupted_inside(monkeypatch, ws_module, "_left_behind")
     try:
         with pytest.raises(KeyboardInterrupt), ws_module.workspace():
             pytest.fail("the body ran though the interrupt came first")
     finally:
-        signals._state.pending, signals._state.stopping = None, False
+        reset()
     assert not any(tmp.rglob("bilateral-*")), list(tmp.rglob("*"))

@@ -153,17 +153,24 @@ def _describe_links(pdf, targets: dict[str, str]) -> None:
             obj["Contents"] = pydyf.String(f"Link to {obj['A']['URI'].string}")
 
 
+def _catalog_object(pdf, key: str):
+    """The object the catalog's ``key`` refers to ("12 0 R", as text or bytes), or None."""
+    ref = pdf.catalog.get(key)
+    if not ref:
+        return None
+    text = ref.decode() if isinstance(ref, bytes) else str(ref)
+    return pdf.objects[int(text.split()[0])]
+
+
 def _id_tree(pdf) -> None:
     """PDF/UA: table cells name their header cells by ID (/Headers); the structure tree's
     /IDTree is what resolves an ID to its element (ISO 32000-1, 14.7.2). WeasyPrint writes
     the IDs but not the tree."""
     import pydyf
 
-    root_ref = pdf.catalog.get("StructTreeRoot")
-    if not root_ref:
+    root = _catalog_object(pdf, "StructTreeRoot")
+    if root is None:
         return
-    text = root_ref.decode() if isinstance(root_ref, bytes) else str(root_ref)  # "12 0 R"
-    root = pdf.objects[int(text.split()[0])]
     named = {}
     for obj in pdf.objects:
         if isinstance(obj, dict) and "S" in obj and isinstance(obj.get("ID"), pydyf.String):
@@ -186,10 +193,8 @@ def _accessible(document, pdf, targets: dict[str, str] | None = None) -> None:
     pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
     _describe_links(pdf, targets or {})
     _id_tree(pdf)
-    ref = pdf.catalog.get("Metadata")
-    if ref:
-        text = ref.decode() if isinstance(ref, bytes) else str(ref)  # "12 0 R"
-        stream = pdf.objects[int(text.split()[0])]
+    stream = _catalog_object(pdf, "Metadata")
+    if stream is not None:
         data = b"".join(x if isinstance(x, bytes) else str(x).encode() for x in stream.stream)
         stream.stream = [data.replace(b"</rdf:RDF>", PDFUA_XMP + b"</rdf:RDF>", 1)]
         # PDF/A: the catalog's metadata stream is not filtered, so that any tool can

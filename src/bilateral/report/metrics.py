@@ -196,6 +196,18 @@ def round_half_up(x: float, decimals: int) -> float:
     return float(_rounded(x, decimals))
 
 
+def exact_printed(value: float, decimals: int):
+    """The values that print as ``value`` at ``decimals``, exactly, as ``Decimal``s
+    ``(lo, value, hi)``: ``[lo, hi)`` for a positive value (``(lo, hi]`` for a negative
+    one, halves rounding away from zero). Exact where :func:`printed`'s floats would let
+    the last bit decide a comparison at an end."""
+    from decimal import Decimal
+
+    v = Decimal(repr(float(value)))
+    half = Decimal(5).scaleb(-decimals - 1)
+    return v - half, v, v + half
+
+
 def prints_as(value: float, printed: float, decimals: int) -> bool:
     """The one rule for "prints as": ``value`` printed to ``decimals`` decimals reads
     ``printed`` iff ``value`` rounded half away from zero to ``decimals`` equals ``printed``.

@@ -157,8 +157,9 @@ class SourceMatch:
         return self.rst is not None
 
 
-def _body(f: Figure) -> str:
-    """The body a context row names at the end of its label: "... 2023 (RST)" → "RST"."""
+def body_of(f: Figure) -> str:
+    """The body a row names at the end of its label: "... 2023 (RST)" → "RST"; "" when
+    it names none."""
     label = f.label.rstrip()
     return label[label.rfind("(") + 1:-1] if label.endswith(")") and "(" in label else ""
 
@@ -170,10 +171,10 @@ def source_match(ds: Dataset, g: Growth | None = None) -> SourceMatch | None:
     if g is None:
         return None
     pair = (g.before, g.after)
-    for body in dict.fromkeys(_body(f) for f in ds.context.values()):
+    for body in dict.fromkeys(body_of(f) for f in ds.context.values()):
         if not body:
             continue
-        found = [next((f for f in ds.context.values() if _body(f) == body
+        found = [next((f for f in ds.context.values() if body_of(f) == body
                        and f.unit == a.unit and f.period == a.period and f.value == a.value),
                       None) for a in pair]
         if all(found):

@@ -145,8 +145,6 @@ def record_check(ds: Dataset, year: int, prefix: str = ANNUAL_PREFIX) -> RecordC
     (which none reaches), possibly when its highest exceeds every earlier year's lowest.
     Compared in exact decimals: at an edge a float's last bit would decide.
     """
-    from decimal import Decimal
-
     totals = annual_totals(ds, prefix)
     if year not in totals:
         raise ValueError(f"no total for {year} in the series {prefix}…")
@@ -156,17 +154,14 @@ def record_check(ds: Dataset, year: int, prefix: str = ANNUAL_PREFIX) -> RecordC
     best_year = max(before, key=lambda y: before[y].value)
     missing = [y for y in range(min(totals), year) if y not in totals]
 
-    def span(f: Figure) -> tuple[Decimal, Decimal]:
-        v, half = Decimal(repr(f.value)), Decimal(5).scaleb(-f.decimals - 1)
-        return v - half, v + half
-
-    lo, hi = span(totals[year])
+    lo, _, hi = m.exact_printed(totals[year].value, totals[year].decimals)
+    earlier = [m.exact_printed(f.value, f.decimals) for f in before.values()]
     value, best = totals[year].value, before[best_year].value
-    if all(lo >= span(f)[1] for f in before.values()):
+    if all(lo >= e_hi for _, _, e_hi in earlier):
         certainty = "surely"
     elif value > best:
         certainty = "as printed"
-    elif all(hi > span(f)[0] for f in before.values()):
+    elif all(hi > e_lo for e_lo, _, _ in earlier):
         certainty = "possibly"
     else:
         certainty = "no"

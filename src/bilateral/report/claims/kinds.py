@@ -43,6 +43,7 @@ from bilateral.report.story.words import (
     period_phrase,
     plain,
     plural,
+    subject,
 )
 
 
@@ -200,17 +201,6 @@ def judge(ds: Dataset, row: ClaimRow, params: dict[str, Any]) -> Claim:
 
 # --------------------------------------------------------------------------- words
 
-def subject(f: Figure) -> str:
-    """What a figure counts, without its period: "China–Russia trade, 2023" → "China–Russia
-    trade"; "Foreign visitors to Russia, 2022" → "Foreign visitors to Russia"."""
-    label = f.label
-    for tail in (period_name(f.period), period_phrase(f.period), f.period.text):
-        for sep in (", ", " in "):
-            if label.endswith(sep + tail):
-                return label[: -len(sep + tail)]
-    return label.split(", ")[0]
-
-
 COMMON = {"foreign", "tourist-purpose", "tourists", "visitors", "growth", "reported", "trade",
           "exports", "imports", "entries", "products", "major", "sectors", "key", "edition",
           "anniversary", "span", "horizon", "year-on-year", "share", "total", "two-way"}
@@ -239,11 +229,8 @@ def _printed(f: Figure) -> m.Interval:
 
 
 def _exact(f: Figure) -> tuple[Decimal, Decimal, Decimal]:
-    """The values that print as ``f``, exactly: ``[lo, hi)`` around its value (for a
-    negative value, ``(lo, hi]``), with the value itself in the middle."""
-    v = Decimal(repr(f.value))
-    half = Decimal(5).scaleb(-f.decimals - 1)
-    return v - half, v, v + half
+    """The values that print as ``f``, exactly (:func:`metrics.exact_printed`)."""
+    return m.exact_printed(f.value, f.decimals)
 
 
 def _fig(ds: Dataset, row: ClaimRow, role: str) -> Figure:

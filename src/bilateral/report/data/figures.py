@@ -217,8 +217,11 @@ class Dataset:
 
     @property
     def article(self) -> Source | None:
-        """The article the claims are from (the source ``claims.csv`` names), or None."""
-        return self.sources[self.claims[0].source_id] if self.claims else None
+        """The article the claims are from (the source ``claims.csv`` names); without
+        claims, the source of the first figure of ``figures.csv`` (None without figures)."""
+        if self.claims:
+            return self.sources[self.claims[0].source_id]
+        return self.source_of(next(iter(self.figures))) if self.figures else None
 
     def topic_figures(self, topic: str) -> list[str]:
         """The ids of the article's figures (``figures.csv``) that belong to ``topic``: those

@@ -10,9 +10,9 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from bilateral.report.analysis.tourism import Growth, MajorityCheck
+from bilateral.report.analysis.tourism import Growth, MajorityCheck, body_of
 from bilateral.report.analysis.trade import QuarterAnalysis, Scenario, YearRow
-from bilateral.report.story.words import growth_label, plain
+from bilateral.report.story.words import growth_label, plain, subject
 
 OKABE_ITO = {
     "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
@@ -118,16 +118,14 @@ def visitors(g: Growth, c: MajorityCheck) -> Figure:
                   color=OKABE_ITO["black"], va="bottom", ha="left", xytext=(0, 2),
                   textcoords="offset points",
                   bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
-    left.set_ylabel(f"{g.after.label.rsplit(', ', 1)[0].split(' to ')[0]} (thousands)")
+    left.set_ylabel(f"{subject(g.after).split(' to ')[0]} (thousands)")
     # The bars are the article's figures, whoever else counted the same.
-    left.set_title(f"{g.after.label.rsplit(', ', 1)[0]}, per the article",
+    left.set_title(f"{subject(g.after)}, per the article",
                    fontsize=9, loc="left")
     left.set_ylim(0, max(max(vals), level) * 1.15)
 
     def body(f) -> str:  # "... 2023 (RST)" → "RST"
-        label = f.label.rstrip()
-        return label[label.rfind("(") + 1:-1] if label.endswith(")") and "(" in label \
-            else label[:12]
+        return body_of(f) or f.label[:12]
 
     names = [body(f) for f in c.other_totals]
     totals = [f.value / 1000 for f in c.other_totals]

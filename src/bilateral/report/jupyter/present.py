@@ -182,7 +182,7 @@ def sources_list(ds: Dataset, figure_ids: Iterable[str] | None = None) -> HTML:
 
 def title_block(title: str, subtitle: str, ds: Dataset, params: dict) -> HTML:
     """The report's heading: title, subtitle, source article, parameters, data fingerprint."""
-    article = ds.article or ds.source_of(next(iter(ds.figures)))
+    article = ds.article
     address = f" (<code>{_e(article.url)}</code>)" if article.url else ""
     plist = "".join(f"<li><code>{_e(k)}</code> = <code>{_e(repr(v))}</code></li>"
                     for k, v in params.items())

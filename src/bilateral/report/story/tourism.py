@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from bilateral.report.analysis.tourism import Growth, MajorityCheck, SourceMatch
+from bilateral.report.analysis.tourism import Growth, MajorityCheck, SourceMatch, body_of
 from bilateral.report.data.figures import UNITS
 from bilateral.report.story import fmt
 from bilateral.report.story.markup import strong
@@ -15,18 +15,17 @@ from bilateral.report.story.words import (
     period_name,
     plain,
     step,
+    subject,
 )
 
 
 def title(ds) -> str:
     """The tourism report's title, naming the article the data's claims come from."""
-    a = ds.article or ds.source_of(next(iter(ds.figures)))
-    return f"Foreign visitors to Russia in {article_name(a)}"
+    return f"Foreign visitors to Russia in {article_name(ds.article)}"
 
 
 def subtitle(ds) -> str:
-    a = ds.article or ds.source_of(next(iter(ds.figures)))
-    return (f"What {article_name(a)} says about visitors, what the numbers imply, and "
+    return (f"What {article_name(ds.article)} says about visitors, what the numbers imply, and "
             "whether each claim holds.")
 
 
@@ -60,7 +59,7 @@ def growth_paragraph(g: Growth, safe_decimals: int | None) -> Markup:
     thr = threshold(g)
     out = [Markup(
         "{what} {moved} from {b} in {y0} to {a} in {y1}: growth of {gr}, a multiple "
-        "of {mult}.").format(what=g.after.label.rsplit(", ", 1)[0].split(" to ")[0],
+        "of {mult}.").format(what=subject(g.after).split(" to ")[0],
                               moved=moved, b=strong(b), a=strong(a), y0=y0, y1=y1,
                               gr=strong(fmt.pct(g.growth_pct.point, 1)),
                               mult=strong(fmt.times(g.multiple.point, 3)))]
@@ -103,7 +102,7 @@ def no_growth_paragraph() -> Markup:
 
 def growth_caption(g: Growth, number: int = 2) -> str:
     y0, y1 = years(g)
-    what = g.after.label.rsplit(", ", 1)[0]
+    what = subject(g.after)
     return f"Table {number}. Growth of {what[:1].lower() + what[1:]}, {y0} to {y1}"
 
 
@@ -121,8 +120,7 @@ def _share_word(share_hi: float, share_lo: float, upper_bound: bool = False) -> 
 
 
 def _body_of(f) -> str:
-    label = f.label.rstrip()
-    return label[label.rfind("(") + 1:-1] if label.endswith(")") and "(" in label else f.label
+    return body_of(f) or f.label
 
 
 def source_paragraph(m: SourceMatch | None, c: MajorityCheck | None = None) -> Markup:
@@ -206,6 +204,6 @@ def visitors_alt(g: Growth, c: MajorityCheck) -> str:
 def visitors_caption(g: Growth, c: MajorityCheck, number: int = 1) -> str:
     y0, y1 = years(g)
     yr = period_name(c.border_china.period)
-    what = g.after.label.rsplit(", ", 1)[0]
+    what = subject(g.after)
     return (f"Figure {number}. {what}, {y0} and {y1}, and {c.who}'s count against the {yr} "
             "totals.")

@@ -31,8 +31,7 @@ from bilateral.report.story.words import (
 
 
 def _article(ds) -> str:
-    a = ds.article or ds.source_of(next(iter(ds.figures)))
-    return article_name(a)
+    return article_name(ds.article)
 
 
 def title(ds) -> str:

@@ -105,3 +105,14 @@ def article_name(source) -> str:
     """An article by its outlet and date: ``"CGTN's article of 16 May 2024"``."""
     owner = source.publisher + ("'" if source.publisher.endswith("s") else "'s")
     return f"{owner} article of {day(source.date)}"
+
+
+def subject(f) -> str:
+    """What a figure counts, without its period: "China–Russia trade, 2023" → "China–Russia
+    trade"; "Foreign visitors to Russia, 2022" → "Foreign visitors to Russia"."""
+    label = f.label
+    for tail in (period_name(f.period), period_phrase(f.period), f.period.text):
+        for sep in (", ", " in "):
+            if label.endswith(sep + tail):
+                return label[: -len(sep + tail)]
+    return label.split(", ")[0]
