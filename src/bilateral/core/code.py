@@ -31,9 +31,15 @@ def tree_digest(root: Path, patterns: tuple[str, ...]) -> str:
 
 
 @cache
+def package_digest() -> str:
+    """The digest of the installed package's code (read once a process): what decides
+    whether reports are stale."""
+    return tree_digest(paths.PACKAGE, CODE_PATTERNS)
+
+
 def code_digest() -> str:
-    """The first 16 hex digits of the digest of the installed package's code."""
-    return tree_digest(paths.PACKAGE, CODE_PATTERNS)[:16]
+    """The first 16 hex digits of :func:`package_digest`: the code a record names."""
+    return package_digest()[:16]
 
 
 @cache

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bilateral.core import analyses, files, paths
+from bilateral.core.code import package_digest
 from bilateral.core.errors import (
     AnalysisInputError,
     DataError,
@@ -27,7 +28,7 @@ from bilateral.core.errors import (
 )
 from bilateral.core.text import excerpt, path_text, printable, recorded, shown
 from bilateral.engine import options as opt
-from bilateral.engine.state import CODE_PATTERNS, STATE_FILE, sha, tree_digest, versions, why_stale
+from bilateral.engine.state import STATE_FILE, sha, versions, why_stale
 from bilateral.engine.workspace import MAX_NOTEBOOK, Workspace
 from bilateral.params import (
     load_base64_option,
@@ -234,17 +235,10 @@ def _analysis(checks, where: str):
     return found
 
 
-def _leaves_out(analysis, checks: str, dataset) -> str | None:
-    """Why the analysis leaves this notebook out for ``dataset``, or None (an analysis
-    without ``leaves_out`` leaves nothing out)."""
-    ask = getattr(analysis, "leaves_out", None)
-    return ask(checks, dataset) if ask is not None and dataset is not None else None
-
-
-def _title(analysis, checks: str, dataset) -> str | None:
-    """The report's title the analysis makes from the data, or None (an analysis without
-    ``title`` leaves the notebook's own)."""
-    ask = getattr(analysis, "title", None) if analysis is not None else None
+def _ask(analysis, hook: str, checks: str, dataset) -> str | None:
+    """What the analysis's optional ``hook`` (``leaves_out``, ``title``) answers for this
+    notebook and data, or None when it has no such hook (or there is no data)."""
+    ask = getattr(analysis, hook, None) if analysis is not None else None
     return ask(checks, dataset) if ask is not None and dataset is not None else None
 
 
@@ -293,12 +287,12 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
     if any(_takes_data(declared_params[n]) or analysis_of[n] for n in notebooks):
         dataset, data_copy, data_text = _data(opts, ws)
         data_shown = shown(dataset.folder)
-    code_digest = tree_digest(paths.PACKAGE, CODE_PATTERNS)
+    code_digest = package_digest()
     versions_digest = sha(versions().encode())
     versions_ = results.versions()
     targets = []
     left_out = {n: why for n in notebooks if analysis_of[n] is not None
-                and (why := _leaves_out(analysis_of[n], checks_of[n], dataset))}
+                and (why := _ask(analysis_of[n], "leaves_out", checks_of[n], dataset))}
     if opts.notebooks and len(left_out) == len(notebooks):
         # Every notebook asked for by name has nothing to report: an error, not a
         # successful build of nothing.
@@ -329,7 +323,7 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
             if _takes_data(declared_params[name]):
                 params["data_dir"] = data_text
                 run_params["data_dir"] = str(data_copy)
-            from_data = _title(analysis, checks, dataset)
+            from_data = _ask(analysis, "title", checks, dataset)
             t = Target(name, path, scenario, params, out / scenario if scenario else out,
                        tuple(opts.formats), run_source=copy, run_parameters=run_params,
                        trusted=trusted, index=len(targets) + 1,

@@ -28,8 +28,9 @@ import sys
 from pathlib import Path
 
 from bilateral.core import files, paths
+from bilateral.core.code import CODE_PATTERNS
 from bilateral.engine import options as opt
-from bilateral.engine.state import CODE_PATTERNS, STATE_FILE, read_state, sha
+from bilateral.engine.state import STATE_FILE, read_state, sha
 
 SCHEME = "bilateral-stamp-1"
 MAX_STAMPS = 8

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 from bilateral.core import files
-from bilateral.core.code import CODE_PATTERNS, tree_digest  # noqa: F401 (the engine's names)
 from bilateral.core.text import shown
 
 STATE_FILE = ".bilateral-state.json"
