@@ -114,28 +114,72 @@ def parser() -> argparse.ArgumentParser:
         "first.", epilog="exit codes: 0 no differences; 1 differences; 2 bad input.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     d.add_argument("old", type=Path, metavar="OLD", help="output folder, .results.json or PDF")
-    d.add_argument("new", type=Path, metavar="NEW", help="output folder, .results.json or PDF")
+    d.add_argument("new", type=Path, metavar="NEW", nargs="?",
+                   help="output folder, .results.json or PDF")
+    d.add_argument("--since-approved", action="store_true",
+                   help="compare the one path given (NEW: a report's PDF or an output "
+                   "folder) with its last approved copy, in approved/ beside it")
     d.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                    help="a table for the terminal (default), Markdown for a review "
                    "comment, or JSON for tools")
     d.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     v = sub.add_parser(
-        "verify", help="recompute a report's PDF from the evidence it carries",
-        description="Read the data, parameters and results embedded in a report's PDF, "
-        "recompute every value and verdict with the installed bilateral (in a temporary "
-        "folder, without executing the embedded notebook), and compare.",
-        epilog="exit codes: 0 everything matches; 1 something differs; 2 not a PDF or no "
-        "evidence in it.", formatter_class=argparse.RawDescriptionHelpFormatter)
+        "verify", help="prove a report's PDF shows what the evidence inside it says",
+        description="Check a report's PDF against the evidence it carries: recompute every "
+        "value and verdict from the embedded data and parameters; render the embedded "
+        "executed notebook again (never executing it) and compare the pages, byte for byte "
+        "or in text and pixels; check that the claims on the pages are the record's and "
+        "that the evidence is this document's; and report every approval's signature.",
+        epilog="exit codes: 0 everything matches; 1 something differs (each difference on "
+        "its own line); 2 not a PDF or no evidence in it.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     v.add_argument("pdf", type=Path, metavar="REPORT.pdf", help="a PDF built by bilateral")
+    v.add_argument("--record-only", action="store_true",
+                   help="recompute the record only; do not render the pages again (faster, "
+                   "proves less)")
     v.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    from bilateral.review.approve import PASSPHRASE_ENV
+
+    a = sub.add_parser(
+        "approve", help="sign a verified report's PDF as a reviewer's approval",
+        description="Verify REPORT.pdf, then sign it with a PAdES signature (pyHanko) added "
+        "as an incremental update: the PDF as built stays unchanged inside the approved "
+        "file, with its evidence and its PDF/A-3 conformance. The approved copy is written "
+        "to approved/REPORT.pdf beside it (a folder no build writes to), or to --out.",
+        epilog=f"An encrypted key's passphrase is read from ${PASSPHRASE_ENV}. "
+        "exit codes: 0 approved; 1 the PDF does not verify (nothing signed); 2 bad input.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("pdf", type=Path, metavar="REPORT.pdf", help="a PDF built by bilateral")
+    a.add_argument("--key", type=Path, required=True, help="the reviewer's private key (PEM "
+                   "or DER)")
+    a.add_argument("--cert", type=Path, required=True, help="the reviewer's certificate "
+                   "(PEM or DER)")
+    a.add_argument("--reason", default="Approved after review",
+                   help="the reason the signature gives (default: %(default)s)")
+    a.add_argument("--out", type=Path, help="where to write the approved PDF (default: "
+                   "approved/REPORT.pdf beside it)")
+    a.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return p
 
 
 def _cmd_diff(args) -> int:
-    from bilateral.review import diff
+    from bilateral.core.errors import InputError
+    from bilateral.review import approve, diff
 
-    found = diff.compare(args.old, args.new)
+    old, new = args.old, args.new
+    if args.since_approved:
+        if new is not None:
+            raise InputError("diff --since-approved takes one path, the new report or "
+                             "output folder; its approved copy is the old one")
+        old, new = approve.approved_copy(old), old
+        if not old.exists():
+            raise InputError(f"{new}: nothing approved yet ({old} does not exist; "
+                             "bilateral approve writes it)")
+    elif new is None:
+        raise InputError("diff takes two paths, OLD and NEW (or one with --since-approved)")
+    found = diff.compare(old, new)
     show = {"text": diff.as_text, "markdown": diff.as_markdown, "json": diff.as_json}
     sys.stdout.write(show[args.format](found))
     return 1 if found else 0
@@ -144,23 +188,48 @@ def _cmd_diff(args) -> int:
 def _cmd_verify(args) -> int:
     from bilateral.review import diff, verify
 
-    found, notes = verify.verify(args.pdf)
-    if not found:
-        from bilateral.review import evidence, results
-
-        rec = results.loads(evidence.read(args.pdf)[evidence.RESULTS], str(args.pdf))
-        _say(f"{args.pdf}: verified: {verify.summary(rec)} match the embedded evidence",
-             sys.stdout)
-        for note in notes:
-            _say(f"{args.pdf}: note: {note}", sys.stdout)
+    v = verify.verify(args.pdf, check_pages=not args.record_only)
+    out = sys.stdout
+    if v.changes:
+        out.write(diff.as_text(v.changes))
+    else:
+        _say(f"{args.pdf}: verified: {verify.summary(v.record)} match the embedded evidence",
+             out)
+    if v.pages is not None and v.pages.ok:
+        _say(f"{args.pdf}: verified: {verify.pages_line(v.pages)}", out)
+    elif args.record_only:
+        _say(f"{args.pdf}: the pages were not checked (--record-only)", out)
+    for s in v.approvals:
+        state = "not changed since" if not s.problem else s.problem
+        _say(f"{args.pdf}: approved by {s.signer} on {s.time}: {state}", out)
+    for note in v.notes:
+        _say(f"{args.pdf}: note: {note}", out)
+    for problem in v.problems:
+        _say(f"{args.pdf}: {problem}", out)
+    if v.ok:
         return 0
-    sys.stdout.write(diff.as_text(found))
-    for note in notes:
-        _say(f"{args.pdf}: {note}")
-    _say(f"{args.pdf}: {len(found)} difference{'s' if len(found) != 1 else ''} from the "
-         "embedded results" + ("; the code differs from the one that built it" if notes
-                               else ""))
+    n = v.failures
+    _say(f"{args.pdf}: does not verify: {n} difference{'s' if n != 1 else ''} from what its "
+         "evidence says" + ("; the code differs from the one that built it"
+                            if any("installed code" in x for x in v.notes) else ""))
     return 1
+
+
+def _cmd_approve(args) -> int:
+    from bilateral.review import approve, verify
+
+    v = verify.verify(args.pdf)
+    if not v.ok:
+        _say(f"{args.pdf}: not approved: it does not verify ({v.failures} difference"
+             f"{'s' if v.failures != 1 else ''}; bilateral verify {args.pdf} lists them)")
+        return EXIT_NOTEBOOK
+    signed = approve.sign(args.pdf.read_bytes(), args.key, args.cert, reason=args.reason,
+                          shown=str(args.pdf))
+    dest = args.out or approve.approved_copy(args.pdf)
+    approve.write(dest, signed)
+    s = approve.signatures(signed)[-1]
+    _say(f"{dest}: approved by {s.signer} on {s.time}", sys.stdout)
+    return 0
 
 
 def _say(message: str, stream=None) -> None:
@@ -358,6 +427,8 @@ def _main(argv: list[str] | None) -> int:
                 return _cmd_diff(args)
             if args.command == "verify":
                 return _cmd_verify(args)
+            if args.command == "approve":
+                return _cmd_approve(args)
             return _cmd_build(args)
         except BilateralError as exc:
             _say(str(exc).partition("\n")[0])

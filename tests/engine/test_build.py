@@ -138,7 +138,7 @@ def test_longest_first_by_last_time_then_by_notebook_size(tmp_path):
 
     def target(name, scenario, size):
         return Target(name, tmp_path / f"{name}.ipynb", scenario, {}, tmp_path, ("html",),
-                      evidence_source=b"x" * size)
+                      notebook_bytes=b"x" * size)
 
     fresh = [target("small", "a", 10), target("big", "a", 900), target("mid", "a", 50)]
     _longest_first(fresh, {})

@@ -15,7 +15,8 @@ from tests.support import ROOT, run_cli, set_figure
 
 pytestmark = pytest.mark.slow
 
-EVIDENCE = {"results.json", "parameters.json", "notebook.ipynb", "data__sources.csv",
+EVIDENCE = {"results.json", "parameters.json", "notebook.ipynb", "rendering.json",
+            "data__sources.csv",
             "data__figures.csv", "data__context__tourism.csv",
             "data__context__trade_annual.csv", "data__context__trade_quarters.csv",
             "data__claims.csv"}
@@ -89,19 +90,27 @@ def test_pdf_is_tagged_archival_and_accessible(built_reports, name):
         assert rec == json.loads((built_reports / f"{name}.results.json").read_bytes())
         assert pdf.attachments["data__figures.csv"].get_file().read_bytes() == (
             ROOT / "data" / "figures.csv").read_bytes()
+        # The notebook embedded is the executed one, as rendered: outputs and all.
+        nb = json.loads(pdf.attachments["notebook.ipynb"].get_file().read_bytes())
+        assert nb["metadata"]["papermill"]["parameters"]
+        assert sum(len(c.get("outputs", [])) for c in nb["cells"]) > 5
 
 
 def test_pdfdetach_lists_the_evidence(built_reports):
     out = subprocess.run(["pdfdetach", "-list", str(built_reports / "trade.pdf")],
                          capture_output=True, text=True, check=True).stdout
-    assert out.splitlines()[0] == "9 embedded files"
+    assert out.splitlines()[0] == "10 embedded files"
     assert {line.split(": ", 1)[1] for line in out.splitlines()[1:]} == EVIDENCE
 
 
 def test_verify_a_fresh_report(built_reports):
     r = run_cli("verify", str(built_reports / "trade.pdf"))
     assert r.returncode == 0, r.stderr
-    assert re.search(r"verified: \d+ values, 5 verdicts and \d+ figures match", r.stdout)
+    lines = r.stdout.splitlines()
+    assert re.search(r"verified: \d+ values, 5 verdicts and \d+ figures match", lines[0])
+    pages = len(pikepdf.open(built_reports / "trade.pdf").pages)
+    assert lines[1].endswith(f"verified: its {pages} pages are byte for byte what the "
+                             "embedded notebook renders to")
 
 
 def test_verify_names_an_edited_attachment(built_reports, tmp_path):
@@ -232,7 +241,8 @@ def test_the_record_names_its_code_and_verify_says_when_the_installed_code_diffe
     assert main(["verify", str(built_reports / "trade.pdf")]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].endswith("match the embedded evidence")
-    assert out[1].endswith(
+    assert "byte for byte" in out[1]
+    assert out[2].endswith(
         f"note: the installed code differs from the code that built this report (built by "
         f"bilateral code {rec['versions']['bilateral code']}, commit {head[:12]}; "
         "installed: bilateral code 0123456789abcdef)")

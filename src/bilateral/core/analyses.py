@@ -26,6 +26,9 @@ An analysis is any object with:
 ``leaves_out(checks, data) -> str | None`` (optional)
     why a notebook has nothing to report on this data (its topic is one the data's
     article never touches), or None; the build then leaves it out with that one line.
+``claims_shown(notebook) -> list[tuple[str, str, str]]`` (optional)
+    (statement, check, verdict) of every claim an executed notebook's outputs show:
+    ``bilateral verify`` holds them against the results record.
 
 Without an installed analysis, a data folder is taken as it is (:class:`PlainFolder`).
 """

@@ -181,7 +181,7 @@ def _longest_first(queue: list[Target], recorded: dict) -> None:
         name = key.rsplit("/", 1)[-1]
         by_name[name] = max(by_name.get(name, 0.0), record.get("seconds", 0.0))
     queue.sort(key=lambda t: (-(recorded.get(t.key, {}).get("seconds", 0.0)
-                                or by_name.get(t.name, 0.0)), -len(t.evidence_source)))
+                                or by_name.get(t.name, 0.0)), -len(t.notebook_bytes)))
 
 
 def _dry_run(p: Plan, stale: dict[str, str], report: Reporter) -> list[Outcome]:

@@ -71,8 +71,8 @@ class Target:
     results: bytes | None = None
     """The report's results record (``<name>.results.json``), for the project's own
     notebooks: computed here, in the parent, by the functions behind every sentence."""
-    evidence_source: bytes = b""
-    """The notebook as read and hashed: embedded in the PDF beside the data."""
+    notebook_bytes: bytes = b""
+    """The source notebook as read and hashed (its size orders the work)."""
     kernel: str = "python3"
     """The kernelspec the notebook names, checked to be installed."""
 
@@ -328,7 +328,7 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
                        tuple(opts.formats), run_source=copy, run_parameters=run_params,
                        trusted=trusted, index=len(targets) + 1,
                        title=from_data or str(nb.metadata.get("title", name)),
-                       titled_by_data=from_data is not None, evidence_source=data,
+                       titled_by_data=from_data is not None, notebook_bytes=data,
                        kernel=kernels[name])
             if trusted and analysis is not None:
                 t.results = results.dumps(analysis.record(

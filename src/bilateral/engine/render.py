@@ -8,48 +8,26 @@ allow-list, nothing in it runs or is fetched.
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
+from bilateral.core.process import OutOfTime, deadline  # noqa: F401 - the build's imports
 from bilateral.review.diff import RESULTS_SUFFIX
 
 
-class OutOfTime(BaseException):
-    """The target's time ran out while it was being rendered. A BaseException, like
-    KeyboardInterrupt, so that no library's ``except Exception`` swallows it."""
+def _evidence(t, nb, name: str, settings: dict) -> dict:
+    """What the PDF embeds: its results record, parameters, the executed notebook as it
+    is rendered, the settings it is rendered with, and the data files."""
+    import nbformat
 
-
-@contextlib.contextmanager
-def deadline(at: float) -> Iterator[None]:
-    """Raise OutOfTime in the body when the clock passes ``at`` (SIGALRM; main thread)."""
-    left = at - time.monotonic()
-    if left <= 0:
-        raise OutOfTime()
-
-    def _expired(signum, frame):
-        raise OutOfTime()
-
-    previous = signal.signal(signal.SIGALRM, _expired)
-    signal.setitimer(signal.ITIMER_REAL, left)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _evidence(t) -> dict:
-    """What the PDF embeds: its results record, parameters, notebook and data files."""
     from bilateral.review import evidence, results
 
     rec = results.loads(t.results, f"{t.key} results")
     data = rec.get("data", {})
+    folder = Path(t.run_parameters["data_dir"])
     return {"bilateral_evidence": evidence.evidence(
-                t.results, rec.get("parameters", {}), t.evidence_source,
-                Path(t.run_parameters["data_dir"]), data.get("files", [])),
+                t.results, evidence.parameters_json(rec.get("parameters", {})),
+                nbformat.writes(nb).encode("utf-8"), evidence.rendering_json(name, settings),
+                {rel: (folder / rel).read_bytes() for rel in data.get("files", [])}),
             "bilateral_evidence_date": evidence.date_of(data.get("as_of"))}
 
 
@@ -72,7 +50,7 @@ def render(nb, t, staging: Path, opts, report_date: str) -> int | None:
         (staging / f"{t.name}{RESULTS_SUFFIX}").write_bytes(t.results)
     if "pdf" in t.formats:
         if t.results is not None:
-            resources.update(_evidence(t))
+            resources.update(_evidence(t, nb, t.name, settings))
         pdf, res = WeasyPDFExporter(**settings).from_notebook_node(nb, dict(resources))
         (staging / f"{t.name}.pdf").write_bytes(pdf)
         pages = res["bilateral"]["pages"]

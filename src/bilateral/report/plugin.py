@@ -52,6 +52,12 @@ class Report:
         return (f"{article_name(data.article)} makes no claim about {checks} (its claims "
                 f"are about {', '.join(data.topics())})")
 
+    def claims_shown(self, notebook) -> list[tuple[str, ...]]:
+        """(statement, check, verdict) of each claim an executed notebook shows."""
+        from bilateral.report.jupyter.present import claims_shown
+
+        return claims_shown(notebook)
+
     def record(self, checks: str, data, values: dict[str, Any], **kwargs) -> dict[str, Any]:
         from bilateral.report import record
 

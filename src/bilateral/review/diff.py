@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 SECTIONS = ("compared", "evidence", "report", "verdict", "figure", "parameter", "data",
-            "value", "statement", "version")
+            "value", "statement", "record", "version")
 """The kinds of change, in the order they are listed."""
 
 
-FIGURE_FIELDS = ("period", "unit", "decimals", "vintage", "discrepancy", "source_id")
+FIGURE_FIELDS = ("label", "period", "unit", "decimals", "vintage", "discrepancy", "source_id")
 """What else of a figure a change is listed for, beside its value: a figure that keeps its
 value but moves to another year, unit, precision or source is another figure."""
 
@@ -55,6 +55,43 @@ def _same_printed(a: Any, b: Any, decimals: int | None = None) -> bool:
 def _pairs(old: dict, new: dict):
     for key in sorted(set(old) | set(new)):
         yield key, old.get(key), new.get(key)
+
+
+CLAIM_FIELDS = ("statement", "check", "figures")
+"""What of a claim, beside its verdict, a change is listed for."""
+
+KNOWN = {"claims": ("verdict",) + CLAIM_FIELDS, "figures": ("value",) + FIGURE_FIELDS,
+         "values": ("value", "lo", "hi", "unit"), "data": ("fingerprint", "as_of", "files"),
+         "parameters": None, "versions": None}
+"""The record's parts compared field by field above; every other field, at any depth, is
+compared by :func:`_rest`, so that no difference between two records goes unlisted."""
+
+
+def _interval(entry: dict) -> list | None:
+    return None if "lo" not in entry else [entry.get("lo"), entry.get("hi")]
+
+
+def _rest(name: str, old: dict, new: dict) -> list[Change]:
+    """Differences in the fields no section above compares: the title, the schema, a
+    field a newer record adds. Listed under "record" by their path (``title``,
+    ``claims.q1_growth.note``)."""
+    out = []
+    for key, a, b in _pairs(old, new):
+        if key in KNOWN and isinstance(a, dict) and isinstance(b, dict):
+            fields = KNOWN[key]
+            if fields is None:
+                continue
+            if key == "data":
+                a, b = {"": a}, {"": b}
+            for entry, x, y in _pairs(a, b):
+                if isinstance(x, dict) and isinstance(y, dict):
+                    for f, u, v in _pairs(x, y):
+                        if f not in fields and u != v:
+                            path = ".".join(p for p in (key, entry, f) if p)
+                            out.append(Change(name, "record", path, u, v))
+        elif a != b and key not in KNOWN:
+            out.append(Change(name, "record", key, a, b))
+    return out
 
 
 def _value(entry: dict | None) -> Any:
@@ -96,9 +133,19 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             out.append(Change(name, "value", key, _value(a), _value(b),
                               unit=(b or a or {}).get("unit", "")))
     for key, a, b in _pairs(oc, nc):
-        if (a or {}).get("statement") != (b or {}).get("statement"):
-            out.append(Change(name, "statement", key, (a or {}).get("statement"),
-                              (b or {}).get("statement")))
+        for field in CLAIM_FIELDS:
+            if (a or {}).get(field) != (b or {}).get(field):
+                out.append(Change(name, "statement", key if field == "statement"
+                                  else f"{key} ({field})", (a or {}).get(field),
+                                  (b or {}).get(field)))
+    for key in ("as_of", "files"):
+        if od.get(key) != nd.get(key):
+            out.append(Change(name, "data", key, od.get(key), nd.get(key)))
+    for key, a, b in _pairs(old.get("values", {}), new.get("values", {})):
+        if a and b and not all(_same_printed(a.get(k), b.get(k)) for k in ("lo", "hi", "unit")):
+            out.append(Change(name, "value", f"{key} (interval)", _interval(a), _interval(b),
+                              unit=b.get("unit", "")))
+    out += _rest(name, old, new)
     for key, a, b in _pairs(old.get("versions", {}), new.get("versions", {})):
         if a != b:
             out.append(Change(name, "version", key, a, b))
@@ -123,6 +170,7 @@ NOUNS = {"evidence": ("evidence problem", "evidence problems"),
          "data": ("data folder changed", "data folders changed"),
          "value": ("value changed", "values changed"),
          "statement": ("statement changed", "statements changed"),
+         "record": ("other field changed", "other fields changed"),
          "version": ("version changed", "versions changed")}
 
 
@@ -197,9 +245,11 @@ def records_of(path) -> dict[str, dict[str, Any]]:
     """The results records at ``path``, by report key (``trade``, ``slowdown/trade``).
 
     ``path`` is a build's output folder (every ``*.results.json`` in it and its scenario
-    folders), one ``.results.json`` file, or a report's PDF (its embedded record).
+    folders; in a folder with none, such as ``approved/``, the records its PDFs embed), one
+    ``.results.json`` file, or a report's PDF (its embedded record).
     Raises InputError (exit 2) when it is none of these.
     """
+    import contextlib
     from pathlib import Path
 
     from bilateral.core.errors import InputError
@@ -214,9 +264,14 @@ def records_of(path) -> dict[str, dict[str, Any]]:
                 if rel.startswith((".", "_")):
                     continue
                 found[rel] = results.loads(f.read_bytes(), str(f))
+            if not found:  # a folder of PDFs (approved/): their embedded records
+                for f in sorted(path.glob("*.pdf")):
+                    with contextlib.suppress(evidence.NoEvidenceError):
+                        rec = results.loads(evidence.read(f)[evidence.RESULTS], str(f))
+                        found[rec.get("report", f.stem)] = rec
             if not found:
-                raise InputError(f"{path}: no {RESULTS_SUFFIX} files (not a build's output "
-                                 "folder?)")
+                raise InputError(f"{path}: no {RESULTS_SUFFIX} files or report PDFs (not a "
+                                 "build's output folder?)")
             return found
         if not path.is_file():
             raise InputError(f"{path}: no such file or folder")

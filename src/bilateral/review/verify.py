@@ -1,31 +1,64 @@
-"""``bilateral verify``: recompute a report from the evidence its PDF carries, and compare.
+"""``bilateral verify``: does a report's PDF show what the evidence inside it says?
 
-The embedded data files are written to a temporary folder and loaded through the same
-validated door as any build: the loader of the analysis the record names (its
-``checks``, see :mod:`bilateral.core.analyses`). That analysis then recomputes every
-value, claim and verdict with the embedded parameters, in-process, and the result is
-compared with the embedded ``results.json``.
-The embedded notebook is not executed: a PDF is not a reason to run the code it
-carries, and the record is computed by the same functions the notebook calls.
+Four checks, each against something the file carries (:mod:`bilateral.review.evidence`):
+
+1. **The record.** The embedded data files are written to a temporary folder and loaded
+   through the same validated door as any build (the loader of the analysis the record
+   names, see :mod:`bilateral.core.analyses`); that analysis recomputes every value,
+   claim and verdict with the embedded parameters, in-process, and every field of the
+   embedded ``results.json`` is compared with the fresh one.
+2. **The pages.** The embedded *executed* notebook is rendered again with the embedded
+   settings by the installed exporter, and the file is compared with that rendering:
+   byte for byte, else page by page in text and pixels (:mod:`bilateral.review.pages`).
+   The notebook is never executed: a PDF is not a reason to run the code it carries.
+3. **The link between them.** Every claim the record holds is on the pages with its check
+   and verdict, and the pages show no other (the analysis's ``claims_shown``); the file's
+   title is the record's, and the rendering settings name the record's report.
+4. **Approvals.** Every signature is reported, with whether the file changed after it
+   (:mod:`bilateral.review.approve`).
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bilateral.core import analyses
 from bilateral.core.errors import DataError
-from bilateral.review import diff, evidence, results
+from bilateral.review import diff, evidence, pages, results
 
 
-def _records(pdf: Path) -> tuple[dict, dict | str]:
-    files = evidence.read(pdf)
-    try:
-        embedded = results.loads(files[evidence.RESULTS], f"{pdf}: embedded results.json")
-    except ValueError as exc:
-        raise evidence.NoEvidenceError(str(exc)) from None
+@dataclass
+class Verification:
+    """What ``verify`` found for one file."""
+
+    record: dict
+    """The embedded results record."""
+    changes: list[diff.Change] = field(default_factory=list)
+    """Where the embedded record differs from the recomputed one."""
+    notes: list[str] = field(default_factory=list)
+    """What the reader should know and is not a failure: another version of the code."""
+    pages: pages.PageCheck | None = None
+    problems: list[str] = field(default_factory=list)
+    """Everything else that is wrong: pages, identity, approvals; one line each."""
+    approvals: list = field(default_factory=list)
+    """The file's signatures (:class:`bilateral.review.approve.Signature`)."""
+
+    @property
+    def failures(self) -> int:
+        """How many things do not match: changes, problems and broken approvals."""
+        return (len(self.changes) + len(self.problems)
+                + sum(1 for s in self.approvals if s.problem))
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def _fresh_record(files: dict[str, bytes], embedded: dict, pdf: Path) -> dict | str:
+    """The record recomputed from the embedded data and parameters, or why it cannot be."""
     checks = embedded.get("checks")
     analysis = analyses.for_checks(checks) if isinstance(checks, str) else None
     if analysis is None:
@@ -34,7 +67,7 @@ def _records(pdf: Path) -> tuple[dict, dict | str]:
     try:
         params = json.loads(files.get(evidence.PARAMETERS, b"{}").decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        return embedded, "the embedded parameters.json is not JSON"
+        return "the embedded parameters.json is not JSON"
     with tempfile.TemporaryDirectory(prefix="bilateral-verify-") as tmp:
         folder = Path(tmp) / "data"
         for name, data in files.items():
@@ -42,37 +75,135 @@ def _records(pdf: Path) -> tuple[dict, dict | str]:
                 continue
             rel = Path(evidence.data_path(name))
             if rel.is_absolute() or ".." in rel.parts:
-                return embedded, f"an embedded data file has an unsafe name: {name!r}"
+                return f"an embedded data file has an unsafe name: {name!r}"
             (folder / rel).parent.mkdir(parents=True, exist_ok=True)
             (folder / rel).write_bytes(data)
         try:
             ds = analysis.load(folder)
-            fresh = analysis.record(checks, ds, params, report=embedded.get("report", "?"),
-                                   scenario=embedded.get("scenario"),
-                                   title=embedded.get("title"))
+            # The title too is the data's, where the analysis makes one.
+            title_of = getattr(analysis, "title", None)
+            title = (title_of(checks, ds) if title_of else None) or embedded.get("title")
+            return analysis.record(checks, ds, params, report=embedded.get("report", "?"),
+                                   scenario=embedded.get("scenario"), title=title)
         except DataError as exc:
-            return embedded, f"the embedded data no longer loads: {exc.why}"
+            return f"the embedded data no longer loads: {exc.why}"
         except (KeyError, TypeError, ValueError) as exc:
-            return embedded, f"the embedded evidence cannot be recomputed: {exc}"
-    return embedded, fresh
+            return f"the embedded evidence cannot be recomputed: {exc}"
 
 
-def verify(pdf: Path) -> tuple[list[diff.Change], list[str]]:
-    """The differences between the embedded record and a fresh one, and notes that
-    explain them (another version of the code). Raises NoEvidenceError (exit 2)."""
-    embedded, fresh = _records(pdf)
+def _check_record(v: Verification, files: dict[str, bytes], pdf: Path) -> None:
+    embedded = v.record
+    fresh = _fresh_record(files, embedded, pdf)
     if isinstance(fresh, str):
-        return [diff.Change(embedded.get("report", "?"), "evidence", "", None, fresh)], []
-    found = [c for c in diff.changes(embedded, fresh) if c.section != "version"]
-    versions = [c for c in diff.changes(embedded, fresh) if c.section == "version"]
-    code = [c for c in versions if c.key.startswith("bilateral code")]
+        v.changes.append(diff.Change(embedded.get("report", "?"), "evidence", "", None, fresh))
+        return
+    found = diff.changes(embedded, fresh)
+    v.changes += [c for c in found if c.section != "version"]
+    code = [c for c in found if c.section == "version" and c.key == "bilateral code"]
     # The code that checks is not the code that built: said whether or not it matters.
-    notes = [f"the installed code differs from the code that built this report "
-             f"({_built_by(embedded)}; installed: bilateral code {c.new})" for c in code]
-    if found:
-        notes += [f"built with {c.key} {c.old}, verified with {c.new}" for c in versions
-                  if c not in code]
-    return found, notes
+    v.notes += [f"the installed code differs from the code that built this report "
+                f"({_built_by(embedded)}; installed: bilateral code {c.new})" for c in code]
+    if v.changes:
+        v.notes += [f"built with {c.key} {c.old}, verified with {c.new}" for c in found
+                    if c.section == "version" and c not in code]
+
+
+def _check_identity(v: Verification, files: dict[str, bytes], data: bytes) -> None:
+    """The evidence is this document's: the file's title is the record's, and the
+    rendering settings name the record's report."""
+    import io
+
+    import pikepdf
+
+    rec = v.record
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        title = str(doc.docinfo.get("/Title", "")) or None
+    if rec.get("title") and title != rec["title"]:
+        v.problems.append(f"the evidence belongs to another document: its record is titled "
+                          f"{rec['title']!r}, this file {title!r}")
+    try:
+        named = json.loads(files[evidence.RENDERING].decode("utf-8")).get("name")
+    except (KeyError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return  # said by the page check
+    if named != rec.get("report"):
+        v.problems.append(f"the evidence is mixed: its record is report {rec.get('report')!r}, "
+                          f"its rendering settings name {named!r}")
+
+
+def _check_pages(v: Verification, files: dict[str, bytes], data: bytes) -> None:
+    try:
+        fresh = pages.rerender(files, v.record)
+        check = pages.compare(data, fresh)
+    except pages.UnusableEvidenceError as exc:
+        v.problems.append(f"the pages were not checked: {exc}")
+        return
+    v.pages = check
+    v.problems += check.problems
+    if not check.identical and not check.first_revision:
+        changed = pages.renderer_changes(v.record.get("versions", {}))
+        if changed:
+            v.notes.append("the installed renderer differs from the build's ("
+                           + ", ".join(changed) + "): pages were compared in text and "
+                           "pixels, not bytes")
+
+
+def _check_shown(v: Verification, files: dict[str, bytes]) -> None:
+    """The claims on the pages are the record's, with the same checks and verdicts."""
+    import nbformat
+
+    analysis = analyses.for_checks(v.record.get("checks"))
+    shown_by = getattr(analysis, "claims_shown", None)
+    if shown_by is None or evidence.NOTEBOOK not in files:
+        return
+    try:
+        nb = nbformat.reads(files[evidence.NOTEBOOK].decode("utf-8"), as_version=4)
+    except (UnicodeDecodeError, ValueError, AttributeError):
+        return  # said by the page check
+    shown = list(shown_by(nb))
+    for key, c in sorted(v.record.get("claims", {}).items()):
+        row = tuple(" ".join(str(c.get(k, "")).split()) for k in ("statement", "check",
+                                                                   "verdict"))
+        if row in shown:
+            shown.remove(row)
+            continue
+        same = [s for s in shown if s[0] == row[0]]
+        if same and same[0][2] != row[2]:
+            v.problems.append(f"the pages show claim {key} as {same[0][2]!r}; the record has "
+                              f"{row[2]!r}")
+            shown.remove(same[0])
+        elif same:
+            v.problems.append(f"the pages show another check for claim {key} than the "
+                              "record's")
+            shown.remove(same[0])
+        else:
+            v.problems.append(f"claim {key} of the record is not on the pages")
+    v.problems += [f"the pages show a claim the record does not hold: {s[0]!r}"
+                   for s in shown]
+
+
+def _check_approvals(v: Verification, data: bytes) -> None:
+    from bilateral.review import approve
+
+    v.approvals = approve.signatures(data)
+
+
+def verify(pdf: Path, *, check_pages: bool = True) -> Verification:
+    """Every check of the module's docstring on ``pdf``. Raises NoEvidenceError (exit 2)
+    when it is not a PDF or carries no evidence."""
+    files = evidence.read(pdf)
+    try:
+        embedded = results.loads(files[evidence.RESULTS], f"{pdf}: embedded results.json")
+    except ValueError as exc:
+        raise evidence.NoEvidenceError(str(exc)) from None
+    data = Path(pdf).read_bytes()
+    v = Verification(embedded)
+    _check_record(v, files, pdf)
+    _check_identity(v, files, data)
+    _check_shown(v, files)
+    if check_pages:
+        _check_pages(v, files, data)
+    _check_approvals(v, data)
+    return v
 
 
 def _built_by(rec: dict) -> str:
@@ -86,3 +217,15 @@ def summary(record: dict) -> str:
     """What was checked: ``52 values, 5 verdicts and 46 figures``."""
     return (f"{len(record.get('values', {}))} values, {len(record.get('claims', {}))} "
             f"verdicts and {len(record.get('figures', {}))} figures")
+
+
+def pages_line(check: pages.PageCheck) -> str:
+    """What the page check proved, in one line."""
+    n = f"{check.pages} page{'s' if check.pages != 1 else ''}"
+    if check.identical:
+        return f"its {n} are byte for byte what the embedded notebook renders to"
+    if check.first_revision:
+        return (f"its first revision is byte for byte what the embedded notebook renders "
+                f"to, and its {n} as they are now match that rendering in text and pixels")
+    return (f"its {n} match what the embedded notebook renders to in text and pixels "
+            "(the file's bytes differ)")

@@ -14,6 +14,7 @@ import html
 import io
 import re
 from collections.abc import Iterable, Sequence
+from html.parser import HTMLParser
 from pathlib import Path
 
 from IPython.display import HTML
@@ -155,6 +156,55 @@ def claims_table(claims: Iterable[Claim], caption: str = "The article's claims, 
                 '</caption><thead><tr><th scope="col">Claim</th><th scope="col">Check</th>'
                 '<th scope="col">Verdict</th></tr></thead><tbody>' + "".join(rows)
                 + "</tbody></table></div>")
+
+
+class _ClaimRows(HTMLParser):
+    """The rows of every claims table (:func:`claims_table`) in an output's markup: each
+    cell's own text, without the quote and figures it holds in a ``div``."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.rows: list[tuple[str, ...]] = []
+        self._depth = 0  # inside <table class="claims">: nesting of tables
+        self._cells: list[str] | None = None
+        self._skip = 0  # inside a <div> of a cell
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "table" and (self._depth or "claims" in classes):
+            self._depth += 1
+        elif self._depth and tag == "tr":
+            self._cells = None
+        elif self._depth and tag == "td":
+            self._cells = (self._cells or []) + [""]
+        elif self._cells is not None and tag == "div":
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag == "table" and self._depth:
+            self._depth -= 1
+        elif self._skip and tag == "div":
+            self._skip -= 1
+        elif self._depth and tag == "tr" and self._cells:
+            self.rows.append(tuple(" ".join(c.split()) for c in self._cells))
+            self._cells = None
+
+    def handle_data(self, data):
+        if self._cells and not self._skip:
+            self._cells[-1] += data
+
+
+def claims_shown(nb) -> list[tuple[str, ...]]:
+    """(statement, check, verdict) of every claim the notebook's outputs show in a claims
+    table, read back from the markup :func:`claims_table` writes: ``bilateral verify``
+    compares them with the results record."""
+    parser = _ClaimRows()
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            markup = out.get("data", {}).get("text/html")
+            if markup:
+                parser.feed("".join(markup) if isinstance(markup, list) else str(markup))
+    return parser.rows
 
 
 def sources_list(ds: Dataset, figure_ids: Iterable[str] | None = None) -> HTML:
