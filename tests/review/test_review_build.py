@@ -66,6 +66,8 @@ def test_pdf_is_tagged_archival_and_accessible(built_reports, name):
         # trade: three charts; tourism: one. Each carries the alt text of its <img>.
         assert len(figures) == {"trade": 3, "tourism": 1}[name]
         assert all(len(str(f.get("/Alt", ""))) > 40 for f in figures)
+        # A source's title in Russian is tagged as Russian (sources.csv: language ru).
+        assert "ru" in {str(e.Lang) for e in _structure(pdf) if "/Lang" in e}
         # Evidence: every input and the results, as PDF/A-3 associated files.
         assert set(pdf.attachments) == EVIDENCE
         af = {str(spec.get("/UF", spec.get("/F"))): str(spec.AFRelationship)

@@ -184,6 +184,207 @@ def _id_tree(pdf) -> None:
     root["IDTree"] = tree.reference
 
 
+@contextlib.contextmanager
+def _languages():
+    """PDF/UA: text in another language than the document's carries its own /Lang
+    (ISO 14289-1, 7.2). WeasyPrint takes the document's language from ``<html lang>`` but
+    writes none on structure elements; its tagger builds one element per box in
+    ``weasyprint.pdf.tags._build_box_tree``, which calls itself through the module, so a
+    wrapper sees every box and the element(s) it made. An element whose HTML element
+    has a ``lang`` gets it as /Lang. Without that function (another WeasyPrint) nothing
+    is added: the conformance tests then fail on the Russian titles."""
+    try:
+        from weasyprint.pdf import tags
+    except ImportError:  # pragma: no cover - WeasyPrint without tagging
+        yield
+        return
+    original = getattr(tags, "_build_box_tree", None)
+    if original is None:  # pragma: no cover
+        yield
+        return
+    import pydyf
+
+    def build(box, *args, **kw):
+        element = getattr(box, "element", None)
+        lang = None
+        if element is not None and getattr(box, "element_tag", None) not in ("html", "body"):
+            lang = element.get("lang")
+        for made in original(box, *args, **kw):
+            if lang and "Lang" not in made:
+                made["Lang"] = pydyf.String(lang)
+            yield made
+
+    tags._build_box_tree = build
+    try:
+        yield
+    finally:
+        tags._build_box_tree = original
+
+
+@contextlib.contextmanager
+def _unambiguous_streams():
+    """No stream whose end reads as a carriage return and line feed.
+
+    pydyf writes ``data`` LF ``endstream``. When a stream's data ends with CR (deflated
+    data does once in 256 streams: its last four bytes are a checksum of the content),
+    the bytes before ``endstream`` read CR LF, itself an end-of-line marker: PDF/A's
+    rule that /Length counts the bytes up to the EOL before ``endstream`` (ISO 19005-3,
+    6.1.7.1) is then ambiguous, and validators that take CR LF as the marker
+    (page-validation does) fail the file. Such a stream ends with CR LF after its data
+    instead: read either way, the data is /Length bytes long. Patched on pydyf's class for
+    the call, since WeasyPrint and pydyf make and write every stream (content, fonts,
+    images, attachments, object and cross-reference streams)."""
+    import pydyf
+
+    original = pydyf.Stream.data
+    tail = b"\nendstream"
+
+    def data(self):
+        out = original.fget(self)
+        if out.endswith(b"\r" + tail):
+            return out[: -len(tail)] + b"\r" + tail
+        return out
+
+    pydyf.Stream.data = property(data)
+    try:
+        yield
+    finally:
+        pydyf.Stream.data = original
+
+
+def _object(pdf, ref):
+    """The pydyf object a reference (``b"12 0 R"``) names."""
+    text = ref.decode() if isinstance(ref, bytes) else str(ref)
+    return pdf.objects[int(text.split()[0])]
+
+
+def _marked(pdf, element, out: dict) -> None:
+    """Every marked-content id under ``element``, by page object number."""
+    page = element.get("Pg")
+    for kid in element.get("K", ()):
+        if isinstance(kid, int):
+            out.setdefault(page, set()).add(kid)
+        else:
+            child = _object(pdf, kid)
+            if isinstance(child, dict) and child.get("Type") == "/StructElem":
+                _marked(pdf, child, out)
+
+
+def _as_artifacts(pdf, marked: dict) -> None:
+    """Turn marked content into artifacts in the page's content stream: ``/TH <</MCID
+    n>> BDC`` becomes ``/Artifact BMC`` (ISO 32000-1, 14.8.2.2)."""
+    import pydyf
+
+    for page_ref, mcids in marked.items():
+        page = _object(pdf, page_ref)
+        contents = page.get("Contents")
+        streams = contents if isinstance(contents, list) else [contents]
+        for ref in streams:
+            stream = _object(pdf, ref).stream
+            for i, item in enumerate(stream):
+                if (isinstance(item, pydyf.Dictionary) and item.get("MCID") in mcids
+                        and i + 1 < len(stream) and stream[i + 1] == b"BDC"):
+                    stream[i - 1], stream[i], stream[i + 1] = "/Artifact", b"", b"BMC"
+        # The parent tree no longer maps those ids to an element.
+        root = _catalog_object(pdf, "StructTreeRoot")
+        nums = _object(pdf, root["ParentTree"])["Nums"]
+        index = pdf.page_references.index(page_ref)
+        parents = nums[nums.index(index) + 1] if index in nums[::2] else None
+        if parents is not None:
+            for mcid in mcids:
+                if mcid < len(parents):
+                    parents[mcid] = "null"
+
+
+def _join_split_tables(document, pdf) -> None:
+    """PDF/UA: a table that breaks across pages is one table. WeasyPrint tags each page's
+    part as a Table of its own, the header row it repeats on the next page included.
+    Here the later parts' bodies move into the first Table; their repeated header rows
+    become artifacts, and their cells name the first part's header cells instead.
+
+    The parts of one table are found through its cells: WeasyPrint keeps each cell's
+    structure element on the cell's box (``box.mark``), and every part's boxes point at
+    the same HTML element."""
+    from weasyprint.formatting_structure import boxes
+
+    parts: dict[int, list] = {}
+    for page in document.pages:
+        todo = [page._page_box]
+        while todo:
+            box = todo.pop()
+            if isinstance(box, boxes.TableBox):
+                cell = _first_cell(box)
+                if cell is not None:
+                    table = _up_to(pdf, cell.mark, "/Table")
+                    found = parts.setdefault(id(box.element), [])
+                    if table is not None and all(t is not table for t in found):
+                        found.append(table)
+                continue
+            todo.extend(reversed(getattr(box, "children", [])))
+    for tables in parts.values():
+        first = tables[0]
+        for later in tables[1:]:
+            _join(pdf, first, later)
+
+
+def _first_cell(box):
+    todo = [box]
+    while todo:
+        b = todo.pop(0)
+        if getattr(b, "mark", None) is not None:
+            return b
+        todo.extend(getattr(b, "children", []))
+    return None
+
+
+def _up_to(pdf, element, kind: str):
+    while element is not None and element.get("S") != kind:
+        parent = element.get("P")
+        element = _object(pdf, parent) if parent else None
+        if not isinstance(element, dict) or element.get("Type") != "/StructElem":
+            return None
+    return element
+
+
+def _join(pdf, first, later) -> None:
+    import pydyf
+
+    ids: dict[str, str] = {}
+    prefix_first, prefix_later = f"{first.number}-", f"{later.number}-"
+    kept = pydyf.Array()
+    for ref in later["K"]:
+        kid = _object(pdf, ref)
+        if isinstance(kid, dict) and kid.get("S") == "/THead":
+            marked: dict = {}
+            _marked(pdf, kid, marked)
+            _as_artifacts(pdf, marked)
+            for e in _elements(pdf, kid):
+                if isinstance(e.get("ID"), pydyf.String):
+                    old = e["ID"].string
+                    ids[old] = prefix_first + old[len(prefix_later):]
+                    del e["ID"]
+            continue
+        kid["P"] = first.reference
+        kept.append(ref)
+    first["K"].extend(kept)
+    for e in (x for ref in kept for x in _elements(pdf, _object(pdf, ref))):
+        headers = e.get("A", {}).get("Headers") if isinstance(e.get("A"), dict) else None
+        if headers:
+            e["A"]["Headers"] = pydyf.Array(
+                pydyf.String(ids.get(h.string, h.string)) for h in headers)
+    parent = _object(pdf, later["P"])
+    parent["K"] = pydyf.Array(r for r in parent["K"] if str(r) != str(later.reference))
+
+
+def _elements(pdf, element):
+    yield element
+    for kid in element.get("K", ()):
+        if not isinstance(kid, int):
+            child = _object(pdf, kid)
+            if isinstance(child, dict) and child.get("Type") == "/StructElem":
+                yield from _elements(pdf, child)
+
+
 def _accessible(document, pdf, targets: dict[str, str] | None = None) -> None:
     """PDF/UA: viewers show the document's title, not its file name; and the metadata
     says the PDF is PDF/UA-1 (WeasyPrint writes one variant's identification only), in an
@@ -192,6 +393,7 @@ def _accessible(document, pdf, targets: dict[str, str] | None = None) -> None:
 
     pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
     _describe_links(pdf, targets or {})
+    _join_split_tables(document, pdf)
     _id_tree(pdf)
     stream = _catalog_object(pdf, "Metadata")
     if stream is not None:
@@ -277,7 +479,7 @@ def html_to_pdf(html: str, evidence: tuple[Evidence, ...] = (),
                                              relationship=e.relationship,
                                              created=when, modified=when)
                        for e in evidence]
-        with _font_time(when):
+        with _font_time(when), _languages(), _unambiguous_streams():
             return doc.write_pdf(attachments=attachments, **options), len(doc.pages)
     except (Exception, FatalURLFetchingError) as exc:
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -13,6 +13,7 @@ import functools
 import html
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
@@ -207,6 +208,20 @@ def claims_shown(nb) -> list[tuple[str, ...]]:
     return parser.rows
 
 
+SCRIPTS = {"ru": "CYRILLIC", "uk": "CYRILLIC", "zh": "CJK"}
+"""The script each source language is written in, as Unicode names its letters."""
+
+
+def lang_attr(text: str, language: str) -> str:
+    """`` lang="ru"`` when ``text`` is written in its source's language (a letter of that
+    language's script in it), else "": a Russian source's title given in English is
+    English. Screen readers and the PDF's tags (/Lang) read it in that language."""
+    script = SCRIPTS.get(language.split("-")[0].lower()) if language else None
+    if script and any(unicodedata.name(c, "").startswith(script) for c in text):
+        return f' lang="{_e(language)}"'
+    return ""
+
+
 def sources_list(ds: Dataset, figure_ids: Iterable[str] | None = None) -> HTML:
     """Every source behind ``figure_ids`` (all sources when None), with its address."""
     if figure_ids is None:
@@ -224,8 +239,9 @@ def sources_list(ds: Dataset, figure_ids: Iterable[str] | None = None) -> HTML:
                 else " <span class=\"nourl\">(no address recorded)</span>")
         extra = f" {_e(s.note)}" if s.note else ""
         conf = f" Confidence: {_e(s.confidence)}." if s.confidence else ""
+        title = f"<span{lang_attr(s.title, s.language)}>{_e(s.title)}</span>"
         items.append(f'<li id="src-{_e(sid)}"><span class="sid">[{_e(sid)}]</span> '
-                     f"{_e(s.publisher)}, “{_e(s.title)}”, {s.date.isoformat()}.{link}"
+                     f"{_e(s.publisher)}, “{title}”, {s.date.isoformat()}.{link}"
                      f"{conf}{extra}</li>")
     return HTML(f'{lab_style("sources")}<ol class="sources">' + "".join(items) + "</ol>")
 
