@@ -329,3 +329,40 @@ def test_diff_since_the_last_approval(reviewer, tmp_path):
         assert r.stdout.splitlines()[0] == "1 parameter changed, 2 values changed"
     none = run_cli("diff", "--since-approved", str(tmp_path / "trade.pdf"))
     assert none.returncode == 2 and "nothing approved yet" in none.stderr
+
+
+def test_a_change_outside_the_pages_is_found(built_reports, tmp_path):
+    """A script to run when the file opens: every page is the same, but the same renderer
+    makes other bytes of this evidence, so something else changed."""
+    tampered = tmp_path / "trade.pdf"
+    with pikepdf.open(built_reports / "trade.pdf") as pdf:
+        pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript,
+                                                 JS=pikepdf.String("app.alert(1)"))
+        pdf.save(tampered)
+    code, lines = _verify(tampered)
+    assert code == 1
+    assert "its bytes are not what the same renderer makes of its evidence, though every " \
+           "page matches in text and pixels: something outside the pages was changed " \
+           "(metadata, attachments, actions or tags)" in lines
+
+
+def test_another_renderer_compares_text_and_pixels_and_says_so(built_reports, tmp_path,
+                                                                 monkeypatch, capsys):
+    """With another WeasyPrint installed the bytes cannot be expected to match: the pages
+    are compared in text and pixels, and the output says that is all it compared."""
+    from bilateral.cli import main
+    from bilateral.review import results
+
+    rewritten = tmp_path / "trade.pdf"
+    with pikepdf.open(built_reports / "trade.pdf") as pdf:
+        pdf.save(rewritten)  # the same pages, other bytes
+    installed = results.versions()
+    monkeypatch.setattr(results, "versions", lambda: {**installed, "weasyprint": "99.0"})
+    assert main(["verify", str(rewritten)]) == 0
+    out = capsys.readouterr().out
+    built = json.loads((built_reports / "trade.results.json").read_bytes())
+    assert "match what the embedded notebook renders to in text and pixels (the file's " \
+           "bytes differ)" in out
+    assert (f"note: the installed renderer differs from the build's (weasyprint "
+            f"{built['versions']['weasyprint']} → 99.0): pages were compared in text and "
+            "pixels, not bytes") in out

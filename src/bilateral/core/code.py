@@ -37,6 +37,21 @@ def package_digest() -> str:
     return tree_digest(paths.PACKAGE, CODE_PATTERNS)
 
 
+RENDERER_PARTS = ("core", "export")
+"""The subpackages that turn an executed notebook into HTML and PDF."""
+
+
+@cache
+def renderer_digest() -> str:
+    """The first 16 hex digits of a digest of the code that renders (:data:`RENDERER_PARTS`):
+    a change elsewhere in the package (an analysis, the engine) leaves a PDF's bytes as
+    they were, and ``verify`` can still expect the same bytes."""
+    import hashlib as _h
+
+    parts = "".join(tree_digest(paths.PACKAGE / p, CODE_PATTERNS) for p in RENDERER_PARTS)
+    return _h.sha256(parts.encode()).hexdigest()[:16]
+
+
 def code_digest() -> str:
     """The first 16 hex digits of :func:`package_digest`: the code a record names."""
     return package_digest()[:16]

@@ -44,7 +44,9 @@ SETTINGS = {"show_code": bool, "paper": str, "report_date": str, "sanitize": boo
 """The exporter settings ``rendering.json`` may name, and their types; anything else in
 it is refused: a PDF from elsewhere does not configure the exporter beyond these."""
 
-RENDERERS = ("bilateral code", "nbconvert", "nbformat", "weasyprint", "pydyf")
+RENDERERS = ("bilateral renderer", "nbconvert", "nbformat", "weasyprint", "pydyf",
+             "markupsafe", "jinja2", "mistune", "pygments", "fonttools", "pango", "harfbuzz",
+             "font subsetting")
 """The versions that decide a PDF's bytes once the notebook is executed."""
 
 

@@ -18,16 +18,51 @@ SCHEMA = "bilateral-results/1"
 """The record's format; a reader refuses another."""
 
 RENDERING_PACKAGES = ("bilateral", "papermill", "nbconvert", "nbformat", "weasyprint",
-                      "matplotlib", "pydyf", "markupsafe")
+                      "matplotlib", "pydyf", "markupsafe", "jinja2", "mistune", "pygments",
+                      "fonttools")
+
+LIBRARIES = (("pango", ("libpango-1.0.so.0", "libpango-1.0.dylib"), "pango_version_string"),
+             ("harfbuzz", ("libharfbuzz.so.0", "libharfbuzz.0.dylib"), "hb_version_string"))
+"""The system libraries that lay out and shape text, and how to ask their version."""
+
+
+def _library_versions() -> dict[str, str]:
+    """Pango's and HarfBuzz's versions, and which font subsetter WeasyPrint uses
+    (HarfBuzz-Subset when its library loads, else fontTools): both decide a PDF's bytes.
+    Asked with ctypes, so that recording them costs no import of WeasyPrint."""
+    import ctypes
+
+    out = {}
+    for key, names, call in LIBRARIES:
+        out[key] = "not found"
+        for name in names:
+            try:
+                fn = getattr(ctypes.CDLL(name), call)
+            except (OSError, AttributeError):
+                continue
+            fn.restype = ctypes.c_char_p
+            out[key] = fn().decode()
+            break
+    subset = "fonttools"
+    for name in ("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib"):
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            continue
+        subset = "harfbuzz"
+        break
+    out["font subsetting"] = subset
+    return out
 
 
 def versions() -> dict[str, str]:
-    """Installed versions of ``bilateral`` and the packages that render its reports; the
-    digest of bilateral's own code (``bilateral code``) and, when it was installed from a
-    git checkout, that checkout's commit (``bilateral commit``)."""
+    """Installed versions of ``bilateral``, the packages and system libraries that render
+    its reports; the digest of bilateral's own code (``bilateral code``) and of the part
+    that renders (``bilateral renderer``); and, when it was installed from a git checkout,
+    that checkout's commit (``bilateral commit``)."""
     from importlib import metadata
 
-    from bilateral.core.code import code_digest, git_commit
+    from bilateral.core.code import code_digest, git_commit, renderer_digest
 
     out = {}
     for name in RENDERING_PACKAGES:
@@ -35,7 +70,9 @@ def versions() -> dict[str, str]:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
+    out.update(_library_versions())
     out["bilateral code"] = code_digest()
+    out["bilateral renderer"] = renderer_digest()
     commit = git_commit()
     if commit:
         out["bilateral commit"] = commit

@@ -145,6 +145,12 @@ def _check_pages(v: Verification, files: dict[str, bytes], data: bytes) -> None:
             v.notes.append("the installed renderer differs from the build's ("
                            + ", ".join(changed) + "): pages were compared in text and "
                            "pixels, not bytes")
+        elif check.ok:
+            # The same renderer gives the same bytes: what differs is outside the pages.
+            v.problems.append("its bytes are not what the same renderer makes of its "
+                              "evidence, though every page matches in text and pixels: "
+                              "something outside the pages was changed (metadata, "
+                              "attachments, actions or tags)")
 
 
 def _check_shown(v: Verification, files: dict[str, bytes]) -> None:
