@@ -292,9 +292,11 @@ def build(opts: Options, report: Reporter = _quiet) -> list[Outcome]:
     with signals.handling(), workspace() as ws:
         before = quick.inputs_digest(opts)
         p = plan(opts, ws)
-        # A stamp only for inputs that did not change while the plan read them.
+        # A stamp only for inputs that did not change while the plan read them, and
+        # whose private copies (what the kernels read) hold the same bytes: an input
+        # edited and edited back while it was copied is not recorded as built.
         inputs = before if before is not None and quick.inputs_digest(opts) == before \
-            else None
+            == quick.inputs_digest(opts, p.data_copy, p.notebook_copies) else None
         state, warning = read_state(p.out_dir)
         stale = {t.key: why for t, why in p.stale(state["targets"])}
         for name, why in p.left_out:

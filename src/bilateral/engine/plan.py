@@ -105,6 +105,10 @@ class Plan:
     left_out: list[tuple[str, str]] = field(default_factory=list)
     """Notebooks the analysis leaves out for this data (name, why): a report on a topic
     the data's article never touches."""
+    data_copy: Path | None = None
+    """The private copy of the data folder the kernels read (None without data)."""
+    notebook_copies: dict[str, Path] = field(default_factory=dict)
+    """The private copy of each notebook the kernels run, by name."""
 
     def stale(self, state: dict) -> list[tuple[Target, str]]:
         """Targets to build, each with the reason, given the recorded ``state``."""
@@ -347,4 +351,5 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
     opt.check_subfolders(out, subfolders, [t.out_dir / o for t in targets for o in t.outputs]
                          + [out / STATE_FILE])
     return Plan(targets, dataset, opts, out, [out] + [out / s for s in subfolders],
-                list(left_out.items()))
+                list(left_out.items()), data_copy,
+                {n: copy for n, (_, copy, _, _, _) in notebooks.items()})

@@ -76,10 +76,12 @@ class _Hasher:
     def text(self, label: str, value: str) -> None:
         self.h.update(f"{label}\0{value}\0".encode("utf-8", "surrogateescape"))
 
-    def file(self, label: str, path: Path, missing_ok: bool = False) -> None:
-        """A regular file's bytes (bounded); a missing one when ``missing_ok``."""
+    def file(self, label: str, path: Path, missing_ok: bool = False,
+             read_from: Path | None = None) -> None:
+        """A regular file's bytes (bounded), read from ``read_from`` when given (a copy of
+        ``path``); a missing one when ``missing_ok``."""
         try:
-            data = files.read_regular(path, MAX_INPUT_BYTES - self.total)
+            data = files.read_regular(read_from or path, MAX_INPUT_BYTES - self.total)
         except files.UnreadableError as exc:
             if exc.missing and missing_ok:
                 self.text(label, f"missing {path}")
@@ -110,20 +112,28 @@ def _installed() -> str:
     return "\n".join(names)
 
 
-def inputs_digest(opts: opt.Options) -> str | None:
+def inputs_digest(opts: opt.Options, data_copy: Path | None = None,
+                  notebook_copies: dict[str, Path] | None = None) -> str | None:
     """One digest of the raw bytes of everything the build reads; None when an input is
-    missing, unreadable, not a regular file or too large (the plan says what is wrong)."""
+    missing, unreadable, not a regular file or too large (the plan says what is wrong).
+
+    With ``data_copy`` and ``notebook_copies`` (the build's private copies, by notebook
+    name), the data files and notebooks are read from those copies: the same digest then
+    says that what the kernels read is what the inputs hold."""
     from bilateral.core.analyses import for_data
 
     h = _Hasher()
     try:
         h.text("installed", _installed())
-        for p in for_data().data_files(Path(opts.data_dir)):
-            h.file("data", p, missing_ok=True)
+        data_dir = Path(opts.data_dir)
+        for p in for_data().data_files(data_dir):
+            h.file("data", p, missing_ok=True, read_from=None if data_copy is None
+                   else data_copy / p.relative_to(data_dir))
         for n in opts.notebooks or opt.notebook_names(opts.notebooks_dir):
             name, path = opt.resolve_notebook(n, opts.notebooks_dir)
             h.text("notebook", name)
-            h.file("notebook", path)
+            h.file("notebook", path, read_from=None if notebook_copies is None
+                   else notebook_copies[name])
         if opts.scenarios or opts.all_scenarios:
             for s in opt.scenario_names(opts.params_dir):
                 h.file("scenario", Path(opts.params_dir) / f"{s}.yaml")
