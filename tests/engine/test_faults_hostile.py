@@ -7,12 +7,10 @@ good reports untouched, nothing outside ``--out``, nothing left behind."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import pytest
 
-from tests.support import ROOT, leftovers, run_cli, set_figure, snapshot, write_notebook
+from tests.support import leftovers, run_cli, set_figure, snapshot, write_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -47,3 +45,60 @@ def test_data_edited_and_edited_back_while_it_was_copied_is_not_recorded_as_buil
                 str(out), "--dry-run")
     assert r.returncode == 0, r.stderr
     assert "tourism: would build (data changed)" in r.stderr, r.stderr
+
+
+def test_a_notebook_named_index_is_refused_before_anything_runs(tmp_path):
+    nb = write_notebook(tmp_path / "nbs" / "index.ipynb", "print(1)")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.html").write_bytes(b"last good index\n")
+    before = snapshot(out)
+    r = run_cli("build", str(nb), "--out", str(out))
+    assert r.returncode == 2
+    assert r.stderr == (f"bilateral: notebook 'index': its output {out / 'index.html'} would "
+                        "be overwritten by the folder's index; rename the notebook\n")
+    assert snapshot(out) == before and leftovers(out) == []
+
+
+def test_a_narrower_build_removes_what_it_no_longer_makes(tmp_path):
+    """HTML and PDF, then HTML only with another parameter: the old PDFs (the report's
+    and the index's) show the old parameter; they are the build's own and unchanged, so
+    they go. A PDF changed by hand since stays, and the build says so. (With the same
+    inputs the PDF is still current: the report is up to date and nothing is removed.)"""
+    out = tmp_path / "out"
+    r = run_cli("build", "tourism", "--out", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert (out / "tourism.pdf").exists() and (out / "index.pdf").exists()
+    r = run_cli("build", "tourism", "--formats", "html", "--out", str(out), "--quiet")
+    assert r.returncode == 0 and (out / "tourism.pdf").exists()  # up to date: kept
+    r = run_cli("build", "tourism", "--formats", "html", "--out", str(out),
+                "-p", "threshold_multiple", "2.5")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "index.html", "tourism.html", "tourism.ipynb", "tourism.results.json"]
+    # Again with PDFs, then the report's PDF changed by hand before an HTML-only build.
+    r = run_cli("build", "tourism", "--out", str(out), "--quiet", "--force")
+    assert r.returncode == 0, r.stderr
+    with open(out / "tourism.pdf", "ab") as f:
+        f.write(b"% a reviewer's note\n")
+    r = run_cli("build", "tourism", "--formats", "html", "--out", str(out),
+                "-p", "threshold_multiple", "2.5")
+    assert r.returncode == 0, r.stderr
+    assert (out / "tourism.pdf").exists() and not (out / "index.pdf").exists()
+    assert (f"bilateral: warning: {out / 'tourism.pdf'} is left from an earlier build of "
+            "tourism and was changed since; it is not part of this build") in r.stderr
+
+
+def test_a_foreign_notebook_of_a_reports_name_leaves_no_record_of_the_report(tmp_path):
+    """The project's tourism report, then someone's own tourism.ipynb into the same
+    folder: the report's record goes with the report, so neither the index nor diff shows
+    the old verdicts beside the new files."""
+    out = tmp_path / "out"
+    r = run_cli("build", "tourism", "--formats", "html", "--out", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    own = write_notebook(tmp_path / "mine" / "tourism.ipynb", ("md", "# Mine"), "print(2)")
+    r = run_cli("build", str(own), "--formats", "html", "--out", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert not (out / "tourism.results.json").exists()
+    assert "Mine" in (out / "tourism.html").read_text(encoding="utf-8")
+    assert leftovers(out) == []

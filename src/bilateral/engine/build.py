@@ -120,10 +120,13 @@ def _record(o: Outcome, staging: Path, p: Plan, state: dict, report: Reporter) -
     recorded = state["targets"]
     sub = staging / t.key.replace("/", "__")
     if o.ok:
-        hashes = publish.publish(t, sub)
+        hashes, kept = publish.publish(t, sub, recorded.get(t.key))
         recorded[t.key] = {"digests": t.digests, "outputs": hashes,
                            "seconds": round(o.seconds, 1), "pages": o.pages}
         publish.write_state(p.out_dir, staging, state)
+        for old in kept:
+            report("", "warning", f"{old} is left from an earlier build of {t.key} and was "
+                   "changed since; it is not part of this build")
         pages = f", {o.pages} pages" if o.pages else ""
         report(t.key, "published", f"{shown(t.out_dir)}/{t.name}."
                f"{{{','.join(['ipynb', *t.formats])}}}{pages}, {o.seconds:.1f} s")
@@ -238,8 +241,9 @@ def _execute_all(p: Plan, queue: list[Target], report: Reporter, ws,
         publish.write_state(p.out_dir, staging, state)
         if any(o.ok for o in outcomes):
             try:
-                if publish.write_index(p, staging, early if all(o.ok for o in outcomes)
-                                       else None, {o.target.key: o.pages for o in outcomes}):
+                if publish.write_index(p, staging, state,
+                                       early if all(o.ok for o in outcomes) else None,
+                                       {o.target.key: o.pages for o in outcomes}):
                     report("index", "published", f"{shown(p.out_dir)}/index.html")
             except (OSError, PDFError) as exc:
                 report("", "warning", f"the index could not be written ({exc})")

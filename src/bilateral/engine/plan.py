@@ -254,6 +254,26 @@ def _preflight(analysis, checks: str, dataset, values: dict, name: str,
         raise AnalysisInputError(name, data_shown, excerpt(str(exc)).strip("'\"")) from None
 
 
+BUILD_FILES = {"index.html": "the folder's index", "index.pdf": "the folder's index",
+               STATE_FILE: "the build's state file"}
+"""Files a build writes into the output folder beside the reports."""
+
+
+def _no_collisions(out: Path, targets: list[Target]) -> None:
+    """No two files the build writes have the same path: a notebook named ``index`` would
+    publish ``index.html`` and then lose it to the folder's index. Refused before
+    anything runs."""
+    taken = {out / name: why for name, why in BUILD_FILES.items()}
+    for t in targets:
+        for name in t.outputs:
+            path = t.out_dir / name
+            if path in taken:
+                raise UsageError(f"notebook {excerpt(t.name)}: its output {shown(path)} "
+                                 f"would be overwritten by {taken[path]}; rename the "
+                                 "notebook")
+            taken[path] = f"{t.key}'s own {name}"
+
+
 def plan(opts: opt.Options, ws: Workspace) -> Plan:
     """Validate everything and list the targets; reads inputs, writes only into ``ws``."""
     opt.check(opts)
@@ -347,6 +367,7 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
                 "options": sha(f"{opts.show_code}|{opts.paper.lower()}".encode()),
             }
             targets.append(t)
+    _no_collisions(out, targets)
     subfolders = [s for s in scenarios if s] + [opt.FAILED_DIR]
     opt.check_subfolders(out, subfolders, [t.out_dir / o for t in targets for o in t.outputs]
                          + [out / STATE_FILE])

@@ -17,9 +17,15 @@ from bilateral.engine.options import FAILED_DIR
 from bilateral.engine.state import STATE_FILE, state_bytes
 
 
-def publish(t, staging: Path) -> dict[str, str]:
-    """Move a target's files from ``staging`` into its output folder; return their hashes."""
-    hashes = {}
+def publish(t, staging: Path, previous: dict | None = None) -> tuple[dict[str, str], list[str]]:
+    """Move a target's files from ``staging`` into its output folder; return their hashes,
+    and the files of its previous build it left because they were changed since.
+
+    The files the previous build of this target published (``previous``, its state
+    entry) that this build does not make (another format, a record a notebook of the same
+    name no longer has) are removed when they are still exactly what that build wrote:
+    nothing of an older generation stays beside the new one looking current."""
+    hashes, kept = {}, []
     with signals.deferred():
         try:
             t.out_dir.mkdir(parents=True, exist_ok=True)
@@ -27,10 +33,29 @@ def publish(t, staging: Path) -> dict[str, str]:
                 src = staging / name
                 hashes[name] = files.sha256_regular(src) or ""
                 os.replace(src, t.out_dir / name)
+            for name, digest in _previous_outputs(previous).items():
+                if name in hashes:
+                    continue
+                old = t.out_dir / name
+                if files.sha256_regular(old) == digest:
+                    old.unlink()
+                elif os.path.lexists(old):
+                    kept.append(shown(old))
         except OSError as exc:
             raise TargetError(t.key, f"cannot publish into {shown(t.out_dir)} "
                               f"({exc.strerror or exc})") from None
-    return hashes
+    return hashes, kept
+
+
+def _previous_outputs(entry: dict | None) -> dict[str, str]:
+    """The files a state entry says its build published: plain names only (a state file
+    edited by hand names nothing outside the folder)."""
+    outputs = (entry or {}).get("outputs")
+    if not isinstance(outputs, dict):
+        return {}
+    return {n: d for n, d in outputs.items() if isinstance(n, str) and isinstance(d, str)
+            and n and "/" not in n and "\\" not in n and not n.startswith(".")
+            and n not in (".", "..")}
 
 
 def keep_failed(t, staging: Path, out_root: Path) -> str | None:
@@ -117,12 +142,13 @@ class EarlyIndex:
                         if "pdf" in v.formats))
 
 
-def write_index(p, staging: Path, early: EarlyIndex | None = None,
+def write_index(p, staging: Path, state: dict, early: EarlyIndex | None = None,
                 pages: dict[str, int | None] | None = None) -> bool:
     """Write ``index.html`` (and ``index.pdf`` when PDFs are built) into the output folder:
     every report found there, from their results records (the early one when it shows
-    exactly that). Complete in the staging folder first, then renamed into place. False
-    when there is no record to list."""
+    exactly that). Complete in the staging folder first, then renamed into place; their
+    hashes recorded in ``state`` (written again). False when there is no record to
+    list."""
     if early is not None and early.matches(pages or {}):
         folder, names = early.folder, early.names
     else:
@@ -130,6 +156,16 @@ def write_index(p, staging: Path, early: EarlyIndex | None = None,
     if names is None:
         return False
     with signals.deferred():
+        hashes = {}
         for name in names:
+            hashes[name] = files.sha256_regular(folder / name) or ""
             os.replace(folder / name, p.out_dir / name)
+        # index.pdf of an earlier build with PDFs, when this one writes none: removed
+        # while it is still what that build wrote (it would list that build's reports).
+        for name, digest in _previous_outputs({"outputs": state.get("index")}).items():
+            if name not in hashes and name in ("index.html", "index.pdf") \
+                    and files.sha256_regular(p.out_dir / name) == digest:
+                (p.out_dir / name).unlink()
+        state["index"] = hashes
+        write_state(p.out_dir, staging, state)
     return True
