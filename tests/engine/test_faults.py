@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import fcntl
 import os
 import random
 import shutil
@@ -437,12 +438,18 @@ def test_a_build_killed_outright_is_cleaned_up_by_the_next(world):
     assert [p for p in w.tmp.iterdir() if p.name.startswith("bilateral-")]
     _kernels_gone([nb])
     (nb.parent / "go").touch()
+    # A running build's folder, of a build in another PID namespace sharing TMPDIR: the
+    # pid its marker names is none here; its lock on the marker is what says it runs.
     theirs = w.tmp / "bilateral-not-ours"
     theirs.mkdir(mode=0o700)
-    (theirs / ".bilateral-private").write_text(f"{os.getpid()}\n")
-
-    next_build_works(w, nb)
-    assert sorted(p.name for p in w.tmp.iterdir()) == ["bilateral-not-ours"]
+    (theirs / ".bilateral-private").write_text("4194304\n")
+    held = os.open(theirs / ".bilateral-private", os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        next_build_works(w, nb)
+        assert sorted(p.name for p in w.tmp.iterdir()) == ["bilateral-not-ours"]
+    finally:
+        os.close(held)
 
 
 def _sigcgt(pid: int) -> int:

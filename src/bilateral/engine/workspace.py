@@ -13,6 +13,7 @@ folder of ours, with the marker naming a process that is gone) is removed by the
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import stat
@@ -94,7 +95,13 @@ def _base() -> str | None:
 
 def _left_behind(base: str | None) -> None:
     """Remove private folders of builds that were killed outright: ``bilateral-*`` folders
-    (not links) of this user, mode 0700, whose marker names a process that is gone."""
+    (not links) of this user, mode 0700, whose marker file no build holds locked.
+
+    A build holds an exclusive ``flock`` on its marker for as long as it (or a worker it
+    forked) lives; the kernel drops it when the last of them dies, however it dies. A
+    lock, unlike a process id, means the same thing to builds in other PID namespaces
+    that share this folder (containers sharing /tmp): a process id they cannot see once
+    made them remove a running build's folder."""
     folder = Path(base or tempfile.gettempdir())
     try:
         candidates = list(folder.glob("bilateral-*"))
@@ -106,20 +113,31 @@ def _left_behind(base: str | None) -> None:
             if (not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid()
                     or stat.S_IMODE(st.st_mode) != 0o700):
                 continue
-            text = files.read_regular(p / MARKER, 64).decode("ascii")
-            if not text.endswith("\n") or not text[:-1].isdigit():
-                continue
-            pid = int(text[:-1])
-            try:
-                os.kill(pid, 0)
-                continue  # still running (or the number was taken again): leave it
-            except ProcessLookupError:
-                pass
-            except PermissionError:
-                continue
-        except (OSError, UnicodeDecodeError, files.UnreadableError):
+            fd = os.open(p / MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
             continue
-        shutil.rmtree(p, ignore_errors=True)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # held: a build is using it
+            shutil.rmtree(p, ignore_errors=True)
+        finally:
+            os.close(fd)
+
+
+def _hold(root: Path) -> int:
+    """Make the marker of ``root`` and hold it locked (see :func:`_left_behind`)."""
+    fd = os.open(root / MARKER, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 @contextlib.contextmanager
@@ -127,6 +145,7 @@ def workspace() -> Iterator[Workspace]:
     """A fresh private folder, removed on exit (and not half removed by an interrupt)."""
     base = _base()
     root: Path | None = None
+    held: int | None = None
     # The removal is armed before the folder is made: an interrupt held back while it is
     # made is raised as the deferred block ends (see lock.staging_area).
     try:
@@ -134,7 +153,7 @@ def workspace() -> Iterator[Workspace]:
             with signals.deferred():
                 _left_behind(base)
                 root = Path(tempfile.mkdtemp(prefix="bilateral-", dir=base))
-                (root / MARKER).write_text(f"{os.getpid()}\n", encoding="ascii")
+                held = _hold(root)
         except OSError as exc:
             raise TargetError("build", f"cannot make a private folder in {base or 'TMPDIR'} "
                               f"({exc.strerror or exc}); set TMPDIR to a writable folder"
@@ -150,3 +169,5 @@ def workspace() -> Iterator[Workspace]:
         if root is not None:
             with signals.deferred():
                 shutil.rmtree(root, ignore_errors=True)
+                if held is not None:
+                    os.close(held)
