@@ -7,10 +7,12 @@ good reports untouched, nothing outside ``--out``, nothing left behind."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
 import pytest
 
-from tests.support import leftovers, run_cli, set_figure, snapshot, write_notebook
+from tests.support import BILATERAL, ROOT, leftovers, run_cli, set_figure, snapshot, write_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -102,3 +104,20 @@ def test_a_foreign_notebook_of_a_reports_name_leaves_no_record_of_the_report(tmp
     assert not (out / "tourism.results.json").exists()
     assert "Mine" in (out / "tourism.html").read_text(encoding="utf-8")
     assert leftovers(out) == []
+
+
+def test_nothing_is_written_into_a_fresh_home(tmp_path):
+    """IPython's profile, matplotlib's font cache and config, Jupyter's runtime files: all
+    in the build's private folder, which is gone afterwards."""
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    tmp.mkdir()
+    env = {**os.environ, "HOME": str(home), "TMPDIR": str(tmp)}
+    for key in ("IPYTHONDIR", "MPLCONFIGDIR", "JUPYTER_RUNTIME_DIR", "XDG_CACHE_HOME",
+                "XDG_CONFIG_HOME", "XDG_DATA_HOME", "JUPYTER_DATA_DIR"):
+        env.pop(key, None)
+    r = subprocess.run([*BILATERAL, "build", "tourism", "--out", str(tmp_path / "out"),
+                        "--quiet"], capture_output=True, text=True, env=env, cwd=ROOT,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert list(home.rglob("*")) == [] and list(tmp.iterdir()) == []

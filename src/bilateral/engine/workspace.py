@@ -128,6 +128,42 @@ def _left_behind(base: str | None) -> None:
             os.close(fd)
 
 
+PRIVATE_HOMES = {"IPYTHONDIR": "ipython", "MPLCONFIGDIR": "matplotlib",
+                 "JUPYTER_RUNTIME_DIR": "jupyter-runtime"}
+"""Where IPython, matplotlib and Jupyter would write into the user's home (a profile and
+its history database, a font cache, connection files), each a folder of the private
+one for the build and every process it starts: a build writes nothing outside its output
+folder and its private folder, and a home that cannot be written costs it nothing."""
+
+
+@contextlib.contextmanager
+def _private_homes(root: Path) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in PRIVATE_HOMES}
+    for key, name in PRIVATE_HOMES.items():
+        (root / name).mkdir(mode=0o700)
+        os.environ[key] = str(root / name)
+    _reuse_font_list(root / PRIVATE_HOMES["MPLCONFIGDIR"])
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _reuse_font_list(dest: Path) -> None:
+    """matplotlib's list of the system's fonts, copied from the user's cache when there is
+    one: made anew it costs each build about 0.2 s. Read, never written."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matplotlib"
+    try:
+        for found in cache.glob("fontlist-v*.json"):
+            (dest / found.name).write_bytes(files.read_regular(found, 16 * files.MiB))
+    except (OSError, RuntimeError, files.UnreadableError):
+        pass
+
+
 def _hold(root: Path) -> int:
     """Make the marker of ``root`` and hold it locked (see :func:`_left_behind`)."""
     fd = os.open(root / MARKER, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
@@ -159,7 +195,8 @@ def workspace() -> Iterator[Workspace]:
                               f"({exc.strerror or exc}); set TMPDIR to a writable folder"
                               ) from None
         try:
-            yield Workspace(root)
+            with _private_homes(root):
+                yield Workspace(root)
         except OSError as exc:
             if exc.filename is None or not str(exc.filename).startswith(str(root)):
                 raise
