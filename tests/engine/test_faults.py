@@ -11,9 +11,9 @@ they need one, a kernel (seconds each: those tests are marked slow).
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
-import fcntl
 import os
 import random
 import shutil

@@ -121,3 +121,27 @@ def test_nothing_is_written_into_a_fresh_home(tmp_path):
                        timeout=600)
     assert r.returncode == 0, r.stderr
     assert list(home.rglob("*")) == [] and list(tmp.iterdir()) == []
+
+
+def test_a_warm_pool_whose_parent_died_before_it_could_ask_exits(tmp_path):
+    """The build killed in its first milliseconds, before its pool asked to die with it:
+    the pool, adopted by another process, sees that its parent is not the build that
+    started it, and exits rather than serve on (about 80 MB) forever."""
+    import socket
+    import sys as _sys
+
+    from bilateral.engine import warm
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(tmp_path / "s"))
+    listener.listen(1)
+    gone = subprocess.Popen([_sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that was the build's and is no more
+    pool = subprocess.Popen([_sys.executable, "-c", warm._RUN, warm.__file__, str(gone.pid),
+                             str(listener.fileno())], pass_fds=[listener.fileno()],
+                            stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        assert pool.wait(timeout=30) == 1
+    finally:
+        pool.kill()
+        listener.close()

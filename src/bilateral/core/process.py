@@ -14,17 +14,23 @@ from collections.abc import Iterator
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(sig: int = signal.SIGKILL, *, exit_if_orphaned: bool = False) -> None:
+def die_with_parent(sig: int = signal.SIGKILL, *, parent: int | None = None,
+                    exit_if_orphaned: bool = False) -> None:
     """Ask Linux to send ``sig`` to this process when its parent dies
-    (``PR_SET_PDEATHSIG``); elsewhere do nothing. With ``exit_if_orphaned``, a process whose
-    parent is already gone (adopted by PID 1 before the request took effect) exits at once.
-    """
+    (``PR_SET_PDEATHSIG``); elsewhere do nothing.
+
+    The request covers only a parent alive when it is made: a parent killed between the
+    child's start and the request leaves the child adopted (by PID 1, or by a subreaper
+    in a container). So a child that knows its parent's pid (``parent``, taken before
+    the fork or passed to it) exits at once when its parent is no longer that process;
+    with ``exit_if_orphaned`` alone, when its parent is PID 1."""
     if not sys.platform.startswith("linux"):
         return
     with contextlib.suppress(Exception):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sig)
-        if exit_if_orphaned and os.getppid() == 1:
-            os._exit(1)
+    now = os.getppid()
+    if (parent is not None and now != parent) or (exit_if_orphaned and now == 1):
+        os._exit(1)
 
 
 class OutOfTime(BaseException):

@@ -60,13 +60,14 @@ class _Worker:
     buf: bytearray = field(default_factory=bytearray)
 
 
-def _child(write_fd: int, close_fds: list[int], log: Path, work: Callable, item) -> None:
+def _child(write_fd: int, close_fds: list[int], log: Path, work: Callable, item,
+           parent: int) -> None:
     """A worker's whole life; never returns."""
     code = 0
     try:
         signals.in_child()
         os.setpgid(0, 0)
-        die_with_parent(exit_if_orphaned=True)
+        die_with_parent(parent=parent)
         for fd in close_fds:
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -105,11 +106,12 @@ def _child(write_fd: int, close_fds: list[int], log: Path, work: Callable, item)
 def _spawn(key: str, item, log: Path, work: Callable, close_fds: list[int],
            timeout: float) -> _Worker:
     r, w = os.pipe()
+    parent = os.getpid()
     with signals.blocked():
         pid = os.fork()
         if pid == 0:
             os.close(r)
-            _child(w, close_fds, log, work, item)
+            _child(w, close_fds, log, work, item, parent)
     os.close(w)
     # The child makes its own process group too; doing it here as well closes the window
     # in which the build could signal a group that does not exist yet.

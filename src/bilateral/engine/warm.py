@@ -90,7 +90,8 @@ class Pool:
                 # Run by path, not as bilateral.engine.warm: no bilateral module is
                 # imported into the kernels forked from it (see above).
                 self.process = subprocess.Popen(
-                    [sys.executable, "-c", _RUN, __file__, str(listener.fileno()), *imports],
+                    [sys.executable, "-c", _RUN, __file__, str(os.getpid()),
+                     str(listener.fileno()), *imports],
                     stdin=subprocess.DEVNULL, stdout=err, stderr=err,
                     cwd=str(cwd), env=env, pass_fds=[listener.fileno()])
         finally:
@@ -251,12 +252,12 @@ def _close_fds_above_2() -> None:
                 os.close(fd)
 
 
-def _become_kernel(req: dict, fds: list[int], ready_w: int) -> None:
+def _become_kernel(req: dict, fds: list[int], ready_w: int, pool: int) -> None:
     """In the forked child: become the target's kernel; never returns."""
     code = 1
     try:
         os.setsid()
-        die_with_parent(signal.SIGKILL)
+        die_with_parent(signal.SIGKILL, parent=pool)
         for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD,
                   signal.SIGPIPE):
             signal.signal(s, signal.SIG_DFL)
@@ -338,6 +339,7 @@ class _Serve:
             raise ValueError("bad request")
         worker = os.pidfd_open(int(req["worker"]))
         ready_r, ready_w = os.pipe()
+        pool = os.getpid()
         pid = os.fork()
         if pid == 0:
             os.close(ready_r)
@@ -345,7 +347,7 @@ class _Serve:
             # number the kernel has taken since.
             conn.detach()
             self.listener.detach()
-            _become_kernel(req, fds, ready_w)
+            _become_kernel(req, fds, ready_w, pool)
         os.close(ready_w)
         for fd in fds:
             os.close(fd)
@@ -379,12 +381,12 @@ class _Serve:
 
 
 def main(argv: list[str]) -> None:
-    fd, *imports = argv
+    parent, fd, *imports = argv
     serve = _Serve(socket.socket(fileno=int(fd)))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
     signal.signal(signal.SIGTERM, serve.stop)
     signal.signal(signal.SIGHUP, serve.stop)
-    die_with_parent(signal.SIGTERM)
+    die_with_parent(signal.SIGTERM, parent=int(parent))
     import importlib
 
     for name in imports:

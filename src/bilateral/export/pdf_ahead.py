@@ -59,11 +59,11 @@ def _read_frame(fd: int) -> bytes | None:
     return _read_exactly(fd, _HEADER.unpack(header)[0])
 
 
-def _serve(requests: int, answers: int) -> None:
+def _serve(requests: int, answers: int, parent: int) -> None:
     """The child's life: import the engine, then lay out each HTML page it is sent."""
     from bilateral.core.process import die_with_parent
 
-    die_with_parent()
+    die_with_parent(parent=parent)
     # Ctrl-C reaches the whole process group: the parent stops this child itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(Exception):
@@ -108,6 +108,7 @@ class Ahead:
         fds: list[int] = []
         try:
             fds = [*os.pipe(), *os.pipe()]
+            parent = os.getpid()
             pid = os.fork()
         except OSError:
             for fd in fds:
@@ -119,7 +120,7 @@ class Ahead:
             try:
                 os.close(requests_w)
                 os.close(answers_r)
-                _serve(requests_r, answers_w)
+                _serve(requests_r, answers_w, parent)
             except BaseException:  # noqa: BLE001 - the parent lays out itself
                 code = 1
             finally:
