@@ -145,3 +145,26 @@ def test_a_warm_pool_whose_parent_died_before_it_could_ask_exits(tmp_path):
     finally:
         pool.kill()
         listener.close()
+
+
+def test_the_data_folder_under_another_path_is_refused_as_the_output(tmp_path, data_copy):
+    """A bind mount of the data folder has a path of its own and the same folder behind
+    it: refused as --out like the folder itself, before anything is written."""
+    alias = tmp_path / "alias"
+    alias.mkdir()
+    r = subprocess.run(["mount", "--bind", str(data_copy), str(alias)], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, f"this test needs to bind-mount (as root): {r.stderr}"
+    try:
+        before = snapshot(data_copy)
+        r = run_cli("build", "--data", str(data_copy), "--out", str(alias))
+        assert r.returncode == 2
+        assert r.stderr == (f"bilateral: --out {alias} is the data folder {data_copy} under "
+                            "another path (a bind mount); choose an output folder apart from "
+                            "the inputs\n")
+        # ... and a folder inside it, through the alias.
+        r = run_cli("build", "--data", str(data_copy), "--out", str(alias / "context"))
+        assert r.returncode == 2 and "is inside the data folder" in r.stderr
+        assert snapshot(data_copy) == before
+    finally:
+        subprocess.run(["umount", str(alias)], check=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,6 +143,30 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
+def _identities(path: Path) -> list[tuple[int, int]]:
+    """(device, inode) of ``path`` and of each of its folders up to the root, as far as
+    they exist."""
+    out = []
+    for p in (path, *path.parents):
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        out.append((st.st_dev, st.st_ino))
+    return out[:-1] if len(out) > 1 else out  # the root is everyone's
+
+
+def _same_folder_in(identities: list[tuple[int, int]], folder: Path) -> bool:
+    """Is ``folder`` one of the folders ``identities`` name, by what it is rather than by
+    its path? A bind mount of a folder (or a hard alias) has another path and the same
+    device and inode."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and (st.st_dev, st.st_ino) in identities
+
+
 def check_output(out_dir: Path, inputs: list[tuple[str, Path]]) -> Path:
     """Refuse an output folder that is, holds or lies inside one of ``inputs`` (what, path);
     return it resolved."""
@@ -153,10 +178,14 @@ def check_output(out_dir: Path, inputs: list[tuple[str, Path]]) -> Path:
             raise OutputFolderError(f"--out {shown(out_dir)}: {shown(p)} is not a folder")
     for what, path in inputs:
         inp = _resolved(path, what)
-        if _inside(out, inp):
+        if _same_folder_in(_identities(out)[:1], inp) and out != inp:
+            raise OutputFolderError(f"--out {shown(out_dir)} is the {what} {shown(inp)} under "
+                                    "another path (a bind mount); choose an output folder "
+                                    "apart from the inputs")
+        if _inside(out, inp) or _same_folder_in(_identities(out), inp):
             raise OutputFolderError(f"--out {shown(out_dir)} is inside the {what} {shown(inp)}"
                                     "; choose an output folder apart from the inputs")
-        if _inside(inp, out):
+        if _inside(inp, out) or _same_folder_in(_identities(inp), out):
             raise OutputFolderError(f"--out {shown(out_dir)} holds the {what} {shown(inp)}, "
                                     "which a build would write over; choose an output folder "
                                     "apart from the inputs")
