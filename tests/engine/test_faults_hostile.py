@@ -12,7 +12,17 @@ import subprocess
 
 import pytest
 
-from tests.support import BILATERAL, ROOT, leftovers, run_cli, set_figure, snapshot, write_notebook
+from tests.support import (
+    BILATERAL,
+    LAST_GOOD,
+    ROOT,
+    leftovers,
+    run_cli,
+    set_figure,
+    snapshot,
+    write_files,
+    write_notebook,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -168,3 +178,30 @@ def test_the_data_folder_under_another_path_is_refused_as_the_output(tmp_path, d
         assert snapshot(data_copy) == before
     finally:
         subprocess.run(["umount", str(alias)], check=True)
+
+
+def test_a_disk_with_no_room_left_at_all(tmp_path):
+    """Not one byte free where the output goes: one line naming the folder and the
+    reason, exit 2, the last good reports as they were, no lock file left."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, f"this test needs to mount a tmpfs (as root): {r.stderr}"
+    try:
+        out = disk / "out"
+        write_files(out, LAST_GOOD)
+        with open(disk / "fill", "wb", buffering=0) as f:  # every block taken
+            try:
+                while True:
+                    f.write(b"\0" * 4096)
+            except OSError:
+                pass
+        before = snapshot(out)
+        r = run_cli("build", "tourism", "--formats", "html", "--out", str(out))
+        assert r.returncode == 2, r.stderr
+        assert r.stderr == (f"bilateral: cannot use the output folder {out} (No space left "
+                            "on device)\n")
+        assert snapshot(out) == before and leftovers(out) == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)

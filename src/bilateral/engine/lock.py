@@ -99,8 +99,11 @@ def _acquire(folder: Path) -> _Lock:
             if (on_disk.st_dev, on_disk.st_ino) != (mine.st_dev, mine.st_ino):
                 os.close(fd)
                 continue
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            # The pid is for the message of a build that finds the folder locked; a disk
+            # with no room left for it costs that message only.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, str(os.getpid()).encode(), 0)
             return _Lock(folder, fd, created)
         raise OutputFolderError(f"cannot lock {shown(path)}: it keeps being replaced")
     except BaseException:
