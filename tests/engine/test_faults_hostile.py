@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -205,3 +206,45 @@ def test_a_disk_with_no_room_left_at_all(tmp_path):
         assert snapshot(out) == before and leftovers(out) == []
     finally:
         subprocess.run(["umount", str(disk)], check=True)
+
+
+KILLED_WHILE_PUBLISHING = """
+import os, sys
+real = os.replace
+def replace(src, dst, *a, **kw):
+    if str(dst).endswith("tourism.html"):
+        os._exit(137)  # killed outright: the .ipynb moved, the rest not
+    return real(src, dst, *a, **kw)
+os.replace = replace
+from bilateral.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_build_killed_between_two_renames_is_finished_by_the_next(tmp_path):
+    """A report's files are moved into place one by one. Killed between two moves, the
+    folder would hold a new notebook beside an old page; the next build (of another
+    report, into the same folder) finishes the moves from the journal the killed build
+    left, so the report's files are one generation again."""
+    out = tmp_path / "out"
+    r = run_cli("build", "tourism", "--formats", "html", "--out", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    killed = subprocess.run([sys.executable, "-c", KILLED_WHILE_PUBLISHING, "build",
+                             "tourism", "--formats", "html", "--out", str(out), "--quiet",
+                             "-p", "threshold_multiple", "2.5"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert killed.returncode == 137
+    staged = [p for p in out.iterdir() if p.name.startswith(".staging-")]
+    assert staged  # what the killed build left
+
+    def threshold(name: str) -> float:
+        text = (out / name).read_text(encoding="utf-8")
+        return json.loads(text)["parameters"]["threshold_multiple"] if name.endswith(
+            ".json") else (2.5 if "threshold_multiple = 2.5" in text else 3.0)
+
+    # Mixed now: the notebook is new, the page and the record are old.
+    assert [threshold(n) for n in ("tourism.ipynb", "tourism.results.json")] == [2.5, 3.0]
+    r = run_cli("build", "trade", "--formats", "html", "--out", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert [threshold(n) for n in ("tourism.ipynb", "tourism.results.json")] == [2.5, 2.5]
+    assert leftovers(out) == []

@@ -172,6 +172,9 @@ def staging_area(out_dir: Path) -> Iterator[Path]:
         with signals.deferred():
             for old in out_dir.glob(f"{STAGING_PREFIX}*"):
                 if _is_ours(old):
+                    from bilateral.engine.publish import roll_forward
+
+                    roll_forward(old, out_dir)
                     shutil.rmtree(old, ignore_errors=True)
             try:
                 staging.mkdir(mode=0o700)

@@ -6,6 +6,8 @@ and a target's renames (and the state written after them) are not cut by an inte
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 from pathlib import Path
 
@@ -30,9 +32,16 @@ def publish(t, staging: Path, previous: dict | None = None) -> tuple[dict[str, s
         try:
             t.out_dir.mkdir(parents=True, exist_ok=True)
             for name in t.outputs:
-                src = staging / name
-                hashes[name] = files.sha256_regular(src) or ""
-                os.replace(src, t.out_dir / name)
+                hashes[name] = files.sha256_regular(staging / name) or ""
+            # A journal first: a build killed outright between two renames leaves it
+            # beside the files not yet moved, and the next build moves them (roll
+            # forward), so a report's files are never left half old, half new.
+            journal = staging / JOURNAL
+            journal.write_text(json.dumps({"folder": str(t.out_dir), "names": t.outputs}),
+                               encoding="utf-8")
+            for name in t.outputs:
+                os.replace(staging / name, t.out_dir / name)
+            journal.unlink()
             for name, digest in _previous_outputs(previous).items():
                 if name in hashes:
                     continue
@@ -45,6 +54,31 @@ def publish(t, staging: Path, previous: dict | None = None) -> tuple[dict[str, s
             raise TargetError(t.key, f"cannot publish into {shown(t.out_dir)} "
                               f"({exc.strerror or exc})") from None
     return hashes, kept
+
+
+JOURNAL = "publishing.json"
+"""In a target's staging folder while its files are being moved into place."""
+
+
+def roll_forward(old_staging: Path, out_dir: Path) -> None:
+    """Finish the publishing a build killed outright left half done in ``old_staging``
+    (one of its staging folders, found by the next build under the same lock): move the
+    files its journals still list into their folder, inside ``out_dir`` only."""
+    for journal in old_staging.glob(f"*/{JOURNAL}"):
+        try:
+            entry = json.loads(files.read_regular(journal, files.MiB).decode("utf-8"))
+            folder = Path(entry["folder"])
+            names = [n for n in entry["names"] if isinstance(n, str)]
+        except (OSError, ValueError, KeyError, TypeError, files.UnreadableError):
+            continue
+        if folder != out_dir and out_dir not in folder.parents:
+            continue
+        for name in names:
+            src = journal.parent / name
+            if "/" in name or name.startswith(".") or not src.is_file() or src.is_symlink():
+                continue
+            with contextlib.suppress(OSError):
+                os.replace(src, folder / name)
 
 
 def _previous_outputs(entry: dict | None) -> dict[str, str]:

@@ -104,5 +104,5 @@ def why_stale(t, recorded: dict | None, force: bool) -> str | None:
         return ", ".join(changed) + " changed"
     for o in t.outputs:
         if files.sha256_regular(t.out_dir / o) != recorded.get("outputs", {}).get(o):
-            return f"{o} was changed by hand"
+            return f"{o} is not the file the last build recorded (changed since)"
     return None
