@@ -183,7 +183,8 @@ def test_the_data_folder_under_another_path_is_refused_as_the_output(tmp_path, d
 
 def test_a_disk_with_no_room_left_at_all(tmp_path):
     """Not one byte free where the output goes: one line naming the folder and the
-    reason, exit 2, the last good reports as they were, no lock file left."""
+    reason, exit 1 (the table's "the disk is full"), the last good reports as they were,
+    no lock file left."""
     disk = tmp_path / "disk"
     disk.mkdir()
     r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
@@ -200,9 +201,9 @@ def test_a_disk_with_no_room_left_at_all(tmp_path):
                 pass
         before = snapshot(out)
         r = run_cli("build", "tourism", "--formats", "html", "--out", str(out))
-        assert r.returncode == 2, r.stderr
-        assert r.stderr == (f"bilateral: cannot use the output folder {out} (No space left "
-                            "on device)\n")
+        assert r.returncode == 1, r.stderr  # a report that could not be made: disk full
+        assert r.stderr == (f"bilateral: build: no room left in the output folder {out} (No "
+                            "space left on device)\n")
         assert snapshot(out) == before and leftovers(out) == []
     finally:
         subprocess.run(["umount", str(disk)], check=True)
@@ -248,3 +249,32 @@ def test_a_build_killed_between_two_renames_is_finished_by_the_next(tmp_path):
     assert r.returncode == 0, r.stderr
     assert [threshold(n) for n in ("tourism.ipynb", "tourism.results.json")] == [2.5, 2.5]
     assert leftovers(out) == []
+
+
+def test_a_private_folder_with_no_room(tmp_path):
+    """TMPDIR with a few blocks left: the private folder is made, the notebook's copy does
+    not fit. One line naming the folder, exit 1, nothing published."""
+    disk = tmp_path / "tmp"
+    disk.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, f"this test needs to mount a tmpfs (as root): {r.stderr}"
+    try:
+        with open(disk / "fill", "wb", buffering=0) as f:
+            try:
+                while True:
+                    f.write(b"\0" * 4096)
+            except OSError:
+                pass
+        os.truncate(disk / "fill", os.path.getsize(disk / "fill") - 3 * 4096)
+        out = tmp_path / "out"
+        r = subprocess.run([*BILATERAL, "build", "tourism", "--formats", "html", "--out",
+                            str(out)], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                           env={**os.environ, "TMPDIR": str(disk)})
+        assert r.returncode == 1, r.stderr
+        assert r.stderr == (f"bilateral: build: cannot write the build's private folder in "
+                            f"{disk} (No space left on device); set TMPDIR to a folder with "
+                            "room\n")
+        assert not out.exists() and sorted(p.name for p in disk.iterdir()) == ["fill"]
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)

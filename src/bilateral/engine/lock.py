@@ -23,7 +23,12 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from bilateral.core.errors import BuildLockedError, OutputFolderError
+from bilateral.core.errors import (
+    BilateralError,
+    BuildLockedError,
+    OutputFolderError,
+    TargetError,
+)
 from bilateral.core.text import shown
 from bilateral.engine import signals
 
@@ -39,7 +44,12 @@ class _Lock:
         self.path = folder / LOCK_FILE
 
 
-def _cannot(folder: Path, exc: OSError) -> OutputFolderError:
+def _cannot(folder: Path, exc: OSError) -> BilateralError:
+    """The output folder cannot be used: bad input (exit 2), or a full disk, which is no
+    fault of the input (a report that could not be made: exit 1)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return TargetError("build", f"no room left in the output folder {shown(folder)} "
+                           f"({exc.strerror})")
     return OutputFolderError(f"cannot use the output folder {shown(folder)} "
                              f"({exc.strerror or exc})")
 

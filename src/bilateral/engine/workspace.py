@@ -50,8 +50,18 @@ class Workspace:
         """Write a notebook's bytes, as read and hashed, where the kernel will run them."""
         self._n += 1
         p = self.notebooks / f"{self._n}.ipynb"
-        p.write_bytes(data)
+        self._write(p, data)
         return p
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """Write into the private folder, or say plainly that it has no room (an error
+        while writing names no file, so the caller could not tell it was ours)."""
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            raise TargetError("build", f"cannot write the build's private folder in "
+                              f"{self.root.parent} ({exc.strerror or exc}); set TMPDIR to a "
+                              "folder with room") from None
 
     def data_copy(self, folder: Path, shown_parent: Path, data_files: list[Path]) -> Path:
         """Copy ``data_files`` (of ``folder``) into ``<root>/d/<folder's name>/``, each
@@ -74,7 +84,7 @@ class Workspace:
                                 f"larger than {MAX_DATA_TOTAL // files.MiB} MiB")
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            target.write_bytes(data)
+            self._write(target, data)
         return dest
 
 
