@@ -195,7 +195,7 @@ def _dry_run(p: Plan, stale: dict[str, str], report: Reporter) -> list[Outcome]:
 
 
 def _execute_all(p: Plan, queue: list[Target], report: Reporter, ws,
-                 inputs: str | None) -> list[Outcome]:
+                 inputs: str | None, client=None) -> list[Outcome]:
     """Lock, stage, run each stale target in a worker, publish each as it ends, then
     write the reviewers' index of the output folder, and the stamp that lets the next
     build with the same inputs answer at once (``quick``)."""
@@ -219,11 +219,19 @@ def _execute_all(p: Plan, queue: list[Target], report: Reporter, ws,
             started.append(t)
             report(t.key, "running", "executing and rendering")
 
-        runs = pool.run(
-            queue, key=lambda t: t.key, jobs=opts.jobs, timeout=opts.timeout,
-            log_for=lambda t: staging / t.key.replace("/", "__") / "worker.log",
-            work=lambda t: run_target(t, staging, opts, report_date, ws.kernels),
-            started=start, keep_fds=lock.lock_fds(locks))
+        if client is not None:  # each target a Dask task (--scheduler)
+            from bilateral.engine import remote
+
+            data = remote.data_files(p.data_copy)
+            runs = remote.run(queue, client, staging, started=start, tasks=lambda t: remote.Task(
+                t, t.run_source.read_bytes(),
+                data if "data_dir" in t.run_parameters else {}, opts, report_date))
+        else:
+            runs = pool.run(
+                queue, key=lambda t: t.key, jobs=opts.jobs, timeout=opts.timeout,
+                log_for=lambda t: staging / t.key.replace("/", "__") / "worker.log",
+                work=lambda t: run_target(t, staging, opts, report_date, ws.kernels),
+                started=start, keep_fds=lock.lock_fds(locks))
         early = None
         with contextlib.closing(runs):
             for t, result in runs:
@@ -274,6 +282,25 @@ def _warm_pool(queue: list[Target], ws):
                 pool_.stop()
 
 
+@contextlib.contextmanager
+def _dask(address: str):
+    """A Dask client on ``address`` (``local:N`` starts a local cluster), its workers
+    checked to have this build's packages; closed, with the cluster, at the end."""
+    from bilateral.engine import remote
+
+    client, cluster = remote.connect(address)
+    try:
+        remote.check_workers(client)
+        yield client
+    finally:
+        with signals.deferred():
+            with contextlib.suppress(Exception):
+                client.close()
+            if cluster is not None:
+                with contextlib.suppress(Exception):
+                    cluster.close()
+
+
 def _remember(p: Plan, inputs: str | None) -> None:
     """After a build that found everything up to date: record the stamp, when the state
     does not hold it yet, so that the next such build answers at once."""
@@ -313,7 +340,11 @@ def build(opts: Options, report: Reporter = _quiet) -> list[Outcome]:
         for o in outcomes:
             report(o.target.key, "up to date", "")
         queue = [t for t in p.targets if t.key in stale]
-        if queue:
+        if queue and opts.scheduler:
+            preflight(queue)
+            with _dask(opts.scheduler) as client:
+                outcomes += _execute_all(p, queue, report, ws, inputs, client)
+        elif queue:
             with _warm_pool(queue, ws):
                 preflight(queue)
                 outcomes += _execute_all(p, queue, report, ws, inputs)

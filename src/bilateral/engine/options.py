@@ -40,6 +40,12 @@ class Options:
     """``-b`` values: base64 of YAML mappings (papermill's ``--parameters_base64``)."""
     scenarios: list[str] = field(default_factory=list)
     all_scenarios: bool = False
+    sweeps: list[tuple[str, str]] = field(default_factory=list)
+    """``--sweep NAME VALUES`` pairs: a parameter and a YAML list of its values; the
+    build makes every combination of the lists (see :func:`sweep_runs`)."""
+    scheduler: str | None = None
+    """``--scheduler``: None for the local process pool; ``local:N`` or a Dask scheduler's
+    address (``tcp://host:8786``) to run each target as a Dask task."""
     data_dir: Path = paths.DATA
     out_dir: Path = paths.REPORTS
     formats: tuple[str, ...] = FORMATS
@@ -130,6 +136,80 @@ def scenario_list(opts: Options, notebooks: list[str]) -> list[str | None]:
         if s in notebooks or s == FAILED_DIR:
             raise UsageError(f"scenario {excerpt(s)} would collide with an output name")
     return list(wanted)
+
+
+MAX_SWEEP = 1000
+"""The most combinations a sweep may make: each is a report folder."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One parameter set a build makes every notebook under: a scenario file, a sweep's
+    combination, both, or neither (the default, into ``--out`` itself)."""
+
+    name: str | None
+    """The folder under ``--out`` it goes into, or None."""
+    scenario: str | None = None
+    """The scenario file's name, when there is one."""
+    sweep: tuple[tuple[str, object], ...] = ()
+    """The sweep's parameter values, as text (as a YAML file gives them)."""
+
+
+def _slug(value) -> str:
+    """A value as part of a folder name: ``2030``, ``0.0-5.2`` for ``[0.0, 5.2]``."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-") or "empty"
+
+
+def sweep_runs(opts: Options, scenarios: list[str | None]) -> list[Run]:
+    """Every run: each scenario (or none) crossed with every combination of the sweeps'
+    values. A combination's folder is named after its values
+    (``horizon_year-2035_milestone_busd-400``), so the same sweep makes the same
+    folders; a scenario's name comes first (``slowdown_horizon_year-2035``)."""
+    import itertools
+
+    from bilateral.params.sources import load_text
+
+    if not opts.sweeps:
+        return [Run(s, s) for s in scenarios]
+    axes = []
+    seen = set()
+    for name, text in opts.sweeps:
+        if name in seen:
+            raise UsageError(f"--sweep {excerpt(name)} is given twice")
+        seen.add(name)
+        shown = f"--sweep {name} {excerpt(text)}"
+        values = load_text(f"{name}: {text}", shown).get(name) if name.isidentifier() \
+            else None
+        if not name.isidentifier():
+            raise UsageError(f"{shown}: {excerpt(name)} is not a parameter name")
+        if not isinstance(values, list) or not values:
+            raise UsageError(f"{shown}: expected a YAML list of values, such as "
+                             f"'[2030, 2035]'")
+        axes.append([(name, v) for v in values])
+    combos = list(itertools.product(*axes))
+    runs = []
+    for scenario in scenarios:
+        if len(combos) * len(scenarios) > MAX_SWEEP:
+            raise UsageError(f"--sweep makes {len(combos) * len(scenarios)} reports "
+                             f"folders; at most {MAX_SWEEP}")
+        for combo in combos:
+            name = "_".join(f"{k}-{_slug(v)}" for k, v in combo)
+            name = f"{scenario}_{name}" if scenario else name
+            if not SAFE_NAME.match(name):
+                import hashlib
+
+                digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+                name = f"{(scenario + '_') if scenario else ''}sweep-{digest}"
+            runs.append(Run(name, scenario, tuple(combo)))
+    names = [r.name for r in runs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError(f"--sweep: two combinations would share the folder {twice[0]}; "
+                         "give values that differ as text")
+    return runs
 
 
 def _resolved(path: Path, what: str) -> Path:

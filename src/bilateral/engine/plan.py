@@ -280,6 +280,12 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
     _check_cli_text(opts.parameters + opts.parameters_raw)
     notebooks = _notebooks(opts, ws)
     scenarios = opt.scenario_list(opts, list(notebooks))
+    runs = opt.sweep_runs(opts, scenarios)
+    swept = {name for name, _ in opts.sweeps}
+    for name, _ in opts.parameters + opts.parameters_raw:
+        if name in swept:
+            raise UsageError(f"{name} is given both with -p/-r and with --sweep; give it "
+                             "once")
     inputs = [("data folder", Path(opts.data_dir)), ("notebooks folder", opts.notebooks_dir),
               ("parameter sets folder", opts.params_dir), ("package", paths.PACKAGE)]
     inputs += [("notebook", path) for path, *_ in notebooks.values()]
@@ -291,7 +297,7 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
         ps, why = notebook_parameters(nb, shown(path))
         if ps is None and (opts.parameters or opts.parameters_raw or opts.parameter_files
                            or opts.parameters_yaml or opts.parameters_base64
-                           or scenarios != [None]):
+                           or runs != [opt.Run(None)]):
             raise NotebookSourceError(shown(path), f"{why}, so it cannot take parameters; "
                                       "build it without -p, -r, -f, -y, -b or --scenario")
         declared_params[n] = ps or {}
@@ -322,11 +328,14 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
         # successful build of nothing.
         name, why = next(iter(left_out.items()))
         raise UsageError(f"{name}: nothing to build on this data: {why}")
-    for scenario in scenarios:
+    for run in runs:
+        scenario = run.name
         mappings = list(user_files)
-        if scenario:
-            sf = Path(opts.params_dir) / f"{scenario}.yaml"
+        if run.scenario:
+            sf = Path(opts.params_dir) / f"{run.scenario}.yaml"
             mappings.insert(0, (shown(sf), load_file(sf)))
+        if run.sweep:  # after -b, -f and -y, before -p and -r (which may not name it)
+            mappings.append(("--sweep", dict(run.sweep)))
         overrides = resolve(declared_params, opts.parameters, mappings,
                             raw=opts.parameters_raw, without=without)
         if any("data_dir" in overrides[n] for n in notebooks if _takes_data(declared_params[n])):
@@ -368,7 +377,7 @@ def plan(opts: opt.Options, ws: Workspace) -> Plan:
             }
             targets.append(t)
     _no_collisions(out, targets)
-    subfolders = [s for s in scenarios if s] + [opt.FAILED_DIR]
+    subfolders = [r.name for r in runs if r.name] + [opt.FAILED_DIR]
     opt.check_subfolders(out, subfolders, [t.out_dir / o for t in targets for o in t.outputs]
                          + [out / STATE_FILE])
     return Plan(targets, dataset, opts, out, [out] + [out / s for s in subfolders],

@@ -59,6 +59,7 @@ def options_key(opts: opt.Options) -> str:
         "parameters_yaml": list(opts.parameters_yaml),
         "parameters_base64": list(opts.parameters_base64),
         "scenarios": list(opts.scenarios), "all_scenarios": opts.all_scenarios,
+        "sweeps": [list(x) for x in opts.sweeps],
         "data_dir": _real(opts.data_dir), "out_dir": _real(opts.out_dir),
         "formats": list(opts.formats), "show_code": opts.show_code,
         "paper": opts.paper.lower(), "notebooks_dir": _real(opts.notebooks_dir),
