@@ -181,7 +181,13 @@ def _cmd_diff(args) -> int:
         raise InputError("diff takes two paths, OLD and NEW (or one with --since-approved)")
     found = diff.compare(old, new)
     show = {"text": diff.as_text, "markdown": diff.as_markdown, "json": diff.as_json}
-    sys.stdout.write(show[args.format](found))
+    # Every text from a record is made safe for a terminal by the formatter (diff.cell).
+    try:
+        sys.stdout.write(show[args.format](found))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `bilateral diff ... | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     return 1 if found else 0
 
 
@@ -223,7 +229,8 @@ def _cmd_approve(args) -> int:
         _say(f"{args.pdf}: not approved: it does not verify ({v.failures} difference"
              f"{'s' if v.failures != 1 else ''}; bilateral verify {args.pdf} lists them)")
         return EXIT_NOTEBOOK
-    signed = approve.sign(args.pdf.read_bytes(), args.key, args.cert, reason=args.reason,
+    # The bytes that were verified are the bytes signed (read once, bounded).
+    signed = approve.sign(v.data, args.key, args.cert, reason=args.reason,
                           shown=str(args.pdf))
     dest = args.out or approve.approved_copy(args.pdf)
     approve.write(dest, signed)

@@ -63,26 +63,43 @@ class Signature:
         return ""
 
 
-def _signer(key: Path, cert: Path):
-    from pyhanko.sign import signers
+MAX_KEY_FILE = 1024 * 1024
+"""The largest key or certificate file read: a PEM certificate chain is a few KB."""
 
+
+def _signer(key: Path, cert: Path):
+    """pyHanko's signer from a key file and a certificate file, each read as a file from
+    outside (a regular file of at most :data:`MAX_KEY_FILE` bytes). Raises ApprovalError."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from bilateral.core.files import UnreadableError, read_regular
+
+    blobs = {}
     for path, what in ((key, "key"), (cert, "certificate")):
-        if not Path(path).is_file():
-            raise ApprovalError(f"{path}: no such {what} file")
+        try:
+            blobs[what] = read_regular(path, MAX_KEY_FILE)
+        except UnreadableError as exc:
+            raise ApprovalError(f"{path}: no such {what} file" if exc.missing
+                                else f"{path}: the {what} file {exc.why}") from None
     passphrase = os.environ.get(PASSPHRASE_ENV)
     try:
-        signer = signers.SimpleSigner.load(
-            str(key), str(cert), key_passphrase=passphrase.encode() if passphrase else None)
-    except (ValueError, TypeError, OSError) as exc:
-        signer = None
+        signing_key = load_private_key_from_pemder_data(
+            blobs["key"], passphrase=passphrase.encode() if passphrase else None)
+        certs = list(load_certs_from_pemder_data(blobs["certificate"]))
+        if len(certs) != 1:
+            raise ValueError(f"the certificate file holds {len(certs)} certificates, not one")
+        _subject(certs[0])  # parsed now: a malformed certificate is refused here
+        signer = signers.SimpleSigner(signing_cert=certs[0], signing_key=signing_key,
+                                      cert_registry=SimpleCertificateStore())
+    except (ValueError, TypeError, OSError, UnsupportedAlgorithm) as exc:
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    else:
-        why = "not a PEM or DER key and certificate"
-    if signer is None:
         hint = ("" if passphrase else
                 f" (an encrypted key's passphrase is read from {PASSPHRASE_ENV})")
         raise ApprovalError(f"{key}, {cert}: cannot be loaded as a signing key and "
-                            f"certificate: {why}{hint}")
+                            f"certificate: {why}{hint}") from None
     return signer
 
 

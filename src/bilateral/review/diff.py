@@ -8,8 +8,11 @@ present on one side only has ``None`` on the other.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from bilateral.core.text import printable
 
 SECTIONS = ("compared", "evidence", "report", "verdict", "figure", "parameter", "data",
             "value", "statement", "record", "version")
@@ -37,18 +40,26 @@ UNIT_WORDS = {"usd_bn": "USD bn", "percent": "%", "people": "people", "entries":
               "count": "", "years": "years", "times": "×", "year": "", "decimals": "decimals"}
 
 
+_PRECISION = 512
+"""Significant digits of the arithmetic that rounds two numbers to their printed decimals:
+309 for the largest float, and the most decimals a record may name."""
+
+
 def _same_printed(a: Any, b: Any, decimals: int | None = None) -> bool:
     """Do two numbers print the same: at ``decimals`` (rounded half away from zero, as the
     reports print), else at the six significant digits a diff shows? A change below what
     is printed is no change to a reader."""
-    from decimal import ROUND_HALF_UP, Decimal
+    from decimal import ROUND_HALF_UP, Decimal, localcontext
 
     if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b)):
         return a == b
     if decimals is not None:
         q = Decimal(1).scaleb(-int(decimals))
-        return (Decimal(repr(float(a))).quantize(q, rounding=ROUND_HALF_UP)
-                == Decimal(repr(float(b))).quantize(q, rounding=ROUND_HALF_UP))
+        # Enough digits for any finite float at any precision a record may name (see
+        # results.validate): a quantized number never runs out of precision.
+        with localcontext(prec=_PRECISION):
+            return (Decimal(repr(float(a))).quantize(q, rounding=ROUND_HALF_UP)
+                    == Decimal(repr(float(b))).quantize(q, rounding=ROUND_HALF_UP))
     return _show(a) == _show(b)
 
 
@@ -199,16 +210,34 @@ def _amount(x: Any, unit: str) -> str:
     return f"{_show(x)} {words}"
 
 
+MAX_CELL = 2000
+"""The longest text a cell of the table shows, in characters; a longer one is cut with an
+ellipsis (no report's statement comes near it)."""
+
+_INVISIBLE = re.compile("[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2060-\u2064"
+                        "\u3164\ufeff\ufff9-\ufffb]")
+
+
+def cell(text: object) -> str:
+    """Text of a record as one cell of a table printed to a terminal: escape sequences
+    and control characters removed, line breaks made spaces (``core.text.printable``),
+    and characters that print as nothing shown by their code point (``<U+200B>``), so
+    that two values that differ never look the same and none rewrites the screen."""
+    return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", printable(text, MAX_CELL))
+
+
 def as_text(found: list[Change]) -> str:
     """A summary line, then a table for a terminal, one change a line; nothing is cut off
-    (long cells stretch their line)."""
+    below :data:`MAX_CELL` characters a cell (long cells stretch their line). Every text
+    from a record goes through :func:`cell`."""
     if not found:
         return "no differences\n"
     rows = [("report", "what", "name", "old", "new")] + [
-        (c.report, c.section, _name(c), _amount(c.old, c.unit), _amount(c.new, c.unit))
+        tuple(cell(x) for x in (c.report, c.section, _name(c), _amount(c.old, c.unit),
+                                _amount(c.new, c.unit)))
         for c in found]
     widths = [min(max(len(r[i]) for r in rows), 48) for i in range(5)]
-    lines = [summary(found), ""]
+    lines = [cell(summary(found)), ""]
     for n, r in enumerate(rows):
         lines.append("  ".join(r[i].ljust(widths[i]) for i in range(5)).rstrip())
         if n == 0:
@@ -216,75 +245,149 @@ def as_text(found: list[Change]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _md(text: object) -> str:
+    """A Markdown table cell: :func:`cell`, with ``|`` escaped (it would end the cell) and
+    ``<`` ``>`` as entities (a review comment renders inline HTML)."""
+    return cell(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _md_code(text: object) -> str:
+    """A code span in a Markdown table cell, fenced with more backticks than the text
+    holds in a row, so that a backtick in a key cannot end it."""
+    s = cell(text).replace("|", "\\|")
+    fence = "`" * (max((len(r) for r in re.findall("`+", s)), default=0) + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
 def as_markdown(found: list[Change]) -> str:
     """A summary line and a Markdown table for a review comment."""
     if not found:
         return "No differences.\n"
-
-    def cell(s: str) -> str:
-        return s.replace("|", "\\|").replace("\n", " ")
-
-    lines = [f"**{cell(summary(found))}**", "", "| report | what | name | old | new |",
+    lines = [f"**{_md(summary(found))}**", "", "| report | what | name | old | new |",
              "|---|---|---|---|---|"]
-    lines += [f"| {cell(c.report)} | {c.section} | {cell(c.label) + ' ' if c.label else ''}"
-              f"`{cell(c.key)}` | {cell(_amount(c.old, c.unit))} | "
-              f"{cell(_amount(c.new, c.unit))} |" for c in found]
+    lines += [f"| {_md(c.report)} | {c.section} | {_md(c.label) + ' ' if c.label else ''}"
+              f"{_md_code(c.key)} | {_md(_amount(c.old, c.unit))} | "
+              f"{_md(_amount(c.new, c.unit))} |" for c in found]
     return "\n".join(lines) + "\n"
 
 
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e"
+                          "\u2060-\u2069\ufeff\ud800-\udfff]")
+
+
 def as_json(found: list[Change]) -> str:
-    """The changes as a JSON list, for tools."""
-    return json.dumps([asdict(c) for c in found], ensure_ascii=False, indent=1) + "\n"
+    """The changes as a JSON list, for tools: text as it is in the records, but every
+    character a terminal could act on or that prints as nothing written as a ``\\u``
+    escape (``json`` escapes the C0 controls; the C1 controls, the line and paragraph
+    separators, the direction overrides and lone surrogates are escaped here), so the
+    output is valid JSON, valid UTF-8 and safe to show."""
+    text = json.dumps([asdict(c) for c in found], ensure_ascii=False, indent=1)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 RESULTS_SUFFIX = ".results.json"
 """A report's record beside it: ``reports/trade.results.json``."""
 
 
-def records_of(path) -> dict[str, dict[str, Any]]:
+MAX_RECORDS = 10_000
+"""Records read from one folder at most (a build of every scenario has a few dozen)."""
+
+MAX_FOLDER_BYTES = 256 * 1024 * 1024
+"""Bytes of records read from one folder at most, all records together."""
+
+
+def _read(path, shown: str) -> tuple[dict[str, Any], int]:
+    """The record in the file ``path`` and the bytes it took; see :func:`read_record`."""
+    from bilateral.core.errors import InputError
+    from bilateral.core.files import UnreadableError, read_regular
+    from bilateral.review import evidence, results
+
+    try:
+        if path.suffix.lower() == ".pdf":
+            data = evidence.read(path)[evidence.RESULTS]
+            shown = f"{shown}: embedded {evidence.RESULTS}"
+        else:
+            data = read_regular(path, results.MAX_RECORD)
+        return results.parse(data, shown), len(data)
+    except UnreadableError as exc:
+        raise InputError(f"{shown}: {'no such file or folder' if exc.missing else exc.why}"
+                         ) from None
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def read_record(path, shown: str | None = None) -> dict[str, Any]:
+    """The results record in the file ``path`` (a ``.results.json`` file, or a report's
+    PDF: its embedded record), read as a file from outside: a regular file of bounded
+    size (``core.files.read_regular``), a record of the right shape
+    (``results.parse``). Raises InputError naming the file (exit 2): NoEvidenceError for
+    a PDF that carries no record."""
+    from pathlib import Path
+
+    return _read(Path(path), shown or str(path))[0]
+
+
+def records_of(path, problems: list[str] | None = None) -> dict[str, dict[str, Any]]:
     """The results records at ``path``, by report key (``trade``, ``slowdown/trade``).
 
     ``path`` is a build's output folder (every ``*.results.json`` in it and its scenario
     folders; in a folder with none, such as ``approved/``, the records its PDFs embed), one
-    ``.results.json`` file, or a report's PDF (its embedded record).
-    Raises InputError (exit 2) when it is none of these.
+    ``.results.json`` file, or a report's PDF (its embedded record). Every file is read
+    as one from outside (:func:`read_record`): a FIFO, a device, a file larger than a
+    record can be, or a malformed record is refused, and a folder yields at most
+    :data:`MAX_RECORDS` records of :data:`MAX_FOLDER_BYTES` bytes together.
+
+    Raises InputError (exit 2) when ``path`` is none of these, or, unless ``problems`` is
+    a list, when a file in the folder cannot be used. When ``problems`` is a list, such a
+    file is left out instead, and a line naming it is appended to ``problems``.
     """
-    import contextlib
     from pathlib import Path
 
     from bilateral.core.errors import InputError
-    from bilateral.review import evidence, results
+    from bilateral.review import evidence
 
     path = Path(path)
+    if not path.is_dir():
+        rec = read_record(path)
+        key = rec.get("report", "?")
+        return {f"{rec['scenario']}/{key}" if rec.get("scenario") else key: rec}
+
+    def refuse(message: str) -> None:
+        if problems is None:
+            raise InputError(message)
+        problems.append(message)
+
+    found: dict[str, dict[str, Any]] = {}
+    size = 0
     try:
-        if path.is_dir():
-            found = {}
-            for f in sorted(path.rglob(f"*{RESULTS_SUFFIX}")):
-                rel = f.relative_to(path).as_posix()[: -len(RESULTS_SUFFIX)]
-                if rel.startswith((".", "_")):
-                    continue
-                found[rel] = results.loads(f.read_bytes(), str(f))
-            if not found:  # a folder of PDFs (approved/): their embedded records
-                for f in sorted(path.glob("*.pdf")):
-                    with contextlib.suppress(evidence.NoEvidenceError):
-                        rec = results.loads(evidence.read(f)[evidence.RESULTS], str(f))
-                        found[rec.get("report", f.stem)] = rec
-            if not found:
-                raise InputError(f"{path}: no {RESULTS_SUFFIX} files or report PDFs (not a "
-                                 "build's output folder?)")
-            return found
-        if not path.is_file():
-            raise InputError(f"{path}: no such file or folder")
-        if path.suffix.lower() == ".pdf":
-            rec = results.loads(evidence.read(path)[evidence.RESULTS], str(path))
-        else:
-            rec = results.loads(path.read_bytes(), str(path))
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+        files = [(f, f.relative_to(path).as_posix()[: -len(RESULTS_SUFFIX)])
+                 for f in sorted(path.rglob(f"*{RESULTS_SUFFIX}"))]
+        files = [(f, rel) for f, rel in files if not rel.startswith((".", "_"))]
+        # A folder of PDFs and no records (approved/): the records the PDFs embed.
+        pdfs = not files
+        for f, rel in files or [(f, None) for f in sorted(path.glob("*.pdf"))]:
+            if len(found) >= MAX_RECORDS or size > MAX_FOLDER_BYTES:
+                refuse(f"{path}: more than {MAX_RECORDS} results records or "
+                       f"{MAX_FOLDER_BYTES // (1024 * 1024)} MiB of them; the others are "
+                       "not read")
+                break
+            try:
+                rec, n = _read(f, str(f))
+            except InputError as exc:
+                if not (pdfs and isinstance(exc, evidence.NoEvidenceError)):
+                    refuse(str(exc))  # (a PDF that is no report's is passed over)
+                continue
+            size += n
+            found[rel if rel is not None else rec.get("report", f.stem)] = rec
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    key = rec.get("report", "?")
-    return {f"{rec['scenario']}/{key}" if rec.get("scenario") else key: rec}
+    if not found and not problems:
+        raise InputError(f"{path}: no {RESULTS_SUFFIX} files or report PDFs (not a "
+                         "build's output folder?)")
+    if not found:
+        raise InputError(f"{path}: no results record could be read ({problems[0]})")
+    return found
 
 
 def compare(old_path, new_path) -> list[Change]:

@@ -13,7 +13,9 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from bilateral.core.text import printable
 from bilateral.review.diff import RESULTS_SUFFIX, records_of
 
 _e = html.escape
@@ -47,15 +49,30 @@ def _badge(verdict: str) -> str:
 
 
 def _pages(pdf: Path) -> int | None:
-    if not pdf.is_file():
+    """The page count of the PDF ``pdf``; None when it is missing, not a regular file,
+    larger than a PDF the review tools read, or unreadable."""
+    from bilateral.core.files import UnreadableError, read_regular
+    from bilateral.review.evidence import MAX_PDF
+
+    try:
+        data = read_regular(pdf, MAX_PDF)
+    except UnreadableError:
         return None
     try:
+        import io
+
         import pikepdf
 
-        with pikepdf.open(pdf) as doc:
+        with pikepdf.open(io.BytesIO(data)) as doc:
             return len(doc.pages)
     except Exception:  # an unreadable PDF is listed without a page count
         return None
+
+
+def _href(key: str) -> str:
+    """A report's key as a relative link: percent-encoded, so that no key (a file name
+    from the output folder) becomes a scheme (``javascript:``) or leaves the attribute."""
+    return _e(quote(key, safe="/"))
 
 
 def _fmt(v: Any) -> str:
@@ -77,20 +94,32 @@ class Pending:
 
 
 def page(out_dir: Path, titles: dict[str, str] | None = None,
-         pending: dict[str, Pending] | None = None, fingerprint: str | None = None) -> str:
+         pending: dict[str, Pending] | None = None, fingerprint: str | None = None,
+         problems: list[str] | None = None) -> str:
     """The index page of the build in ``out_dir``, as self-contained HTML: the reports
     found there, with ``pending`` ones as they will be once published. A report built
     from other data than this build's (``fingerprint``; a report this build left out,
-    say) is marked as such."""
+    say) is marked as such.
+
+    A record in ``out_dir`` that cannot be used (not a regular file, too large,
+    malformed: see ``diff.records_of``) is left out of the page, which says how many
+    were; one line naming each is appended to ``problems`` (when it is a list) for the
+    caller to report as a warning. Raises InputError when there is no report to list."""
     from bilateral.core.errors import InputError
 
     titles, pending = titles or {}, pending or {}
+    skipped: list[str] = []
     try:
-        recs = records_of(out_dir)
+        recs = records_of(out_dir, skipped)
     except InputError:
+        if problems is not None:
+            problems += skipped
         if not pending:
             raise
         recs = {}
+    else:
+        if problems is not None:
+            problems += skipped
     recs.update({k: p.record for k, p in pending.items()})
     rows = []
     for key, rec in sorted(recs.items(), key=lambda kv: ("/" in kv[0], kv[0])):
@@ -100,7 +129,7 @@ def page(out_dir: Path, titles: dict[str, str] | None = None,
         else:
             exts = [e for e in ("html", "pdf", "ipynb")
                     if base.with_suffix(f".{e}").is_file() or Path(f"{base}.{e}").is_file()]
-        links = " · ".join(f'<a href="{_e(key)}.{ext}">{ext.upper()}</a>' for ext in exts)
+        links = " · ".join(f'<a href="{_href(key)}.{ext}">{ext.upper()}</a>' for ext in exts)
         params = "<br>".join(f"<code>{_e(k)}</code> = <code>{_e(repr(v))}</code>"
                              for k, v in rec.get("parameters", {}).items())
         data = rec.get("data", {})
@@ -116,9 +145,15 @@ def page(out_dir: Path, titles: dict[str, str] | None = None,
             f"<td>{_e(data.get('as_of', '—'))}<br><code>{_e(data.get('fingerprint', ''))}"
             f"</code></td><td class=\"num\">{pages if pages is not None else '—'}</td>"
             f"<td>{verdicts}</td></tr>")
+    left_out = (f' <strong class="left-out">{len(skipped)} record'
+                f"{'s' if len(skipped) != 1 else ''} in this folder could not be read and "
+                f"{'are' if len(skipped) != 1 else 'is'} not listed: "
+                + "; ".join(_e(printable(x.replace(f"{out_dir}/", ""), 300))
+                            for x in skipped[:10])
+                + ("; …" if len(skipped) > 10 else "") + ".</strong>") if skipped else ""
     parts = [f"<h1>Reports in this build</h1><p>{len(recs)} report"
              f"{'s' if len(recs) != 1 else ''}; each row's records are in "
-             f"<code>&lt;report&gt;{RESULTS_SUFFIX}</code>.</p>",
+             f"<code>&lt;report&gt;{RESULTS_SUFFIX}</code>.{left_out}</p>",
              '<table class="reports"><thead><tr><th scope="col">Report</th>'
              '<th scope="col">Parameters</th>'
              '<th scope="col">Data: as of, fingerprint</th><th scope="col" class="num">'

@@ -76,8 +76,13 @@ def rerender(files: dict[str, bytes], record: dict) -> bytes:
                if k not in SETTINGS or not isinstance(v, SETTINGS[k])]
         if bad or not isinstance(name, str):
             raise ValueError(f"unknown or mistyped settings: {', '.join(bad) or 'name'}")
-        nb = nbformat.reads(files[evidence.NOTEBOOK].decode("utf-8"), as_version=4)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        invalid: dict = {}
+        nb = nbformat.reads(files[evidence.NOTEBOOK].decode("utf-8"), as_version=4,
+                            capture_validation_error=invalid)
+        if invalid:
+            raise ValueError("not a valid notebook")
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError,
+            RecursionError, nbformat.ValidationError) as exc:
         raise UnusableEvidenceError(f"its embedded notebook or rendering.json cannot be read "
                                f"({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
     listed = [rel for rel in record.get("data", {}).get("files", [])
@@ -142,9 +147,18 @@ def _open(data: bytes):
         raise UnusableEvidenceError(f"its pages cannot be drawn ({exc})") from None
 
 
+MAX_PIXELS = 64_000_000
+"""The most pixels a page may be drawn with (an A4 page has under a million at 96 dpi):
+a page of a huge size is refused rather than drawn into gigabytes."""
+
+
 def _draw(doc, i: int):
     page = doc[i]
     try:
+        width, height = page.get_size()
+        if not (0 < width * SCALE * height * SCALE <= MAX_PIXELS):
+            raise UnusableEvidenceError(f"page {i + 1} is {width:.0f} × {height:.0f} pt, "
+                                        "too large to draw")
         text = page.get_textpage().get_text_range()
         pixels = page.render(scale=SCALE, draw_annots=True).to_numpy()
     finally:

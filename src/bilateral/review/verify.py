@@ -45,6 +45,8 @@ class Verification:
     """Everything else that is wrong: pages, identity, approvals; one line each."""
     approvals: list = field(default_factory=list)
     """The file's signatures (:class:`bilateral.review.approve.Signature`)."""
+    data: bytes = b""
+    """The bytes of the file that were verified: what ``approve`` signs."""
 
     @property
     def failures(self) -> int:
@@ -57,38 +59,154 @@ class Verification:
         return not self.failures
 
 
+MAX_NAME = 1024
+"""The longest path an embedded data file's name may stand for."""
+
+
+def _data_path(name: str, pdf: Path) -> Path:
+    """The path in the data folder the attachment ``name`` stands for; EvidenceError when
+    it is not a plain relative path."""
+    rel = evidence.data_path(name)
+    parts = rel.split("/")
+    if (not rel or len(rel.encode("utf-8", "surrogatepass")) > MAX_NAME
+            or any(p in ("", ".", "..") or "\0" in p or "\\" in p or len(p) > 255
+                   for p in parts)):
+        raise evidence.EvidenceError(f"{pdf}: an embedded data file has an unsafe name: "
+                                     f"{name!r}")
+    return Path(*parts)
+
+
+def _json_object(files: dict[str, bytes], name: str, pdf: Path) -> dict | None:
+    """The embedded JSON object ``name``, None when the PDF carries no such file;
+    EvidenceError when it is not UTF-8 JSON holding an object."""
+    if name not in files:
+        return None
+    try:
+        value = json.loads(files[name].decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise evidence.EvidenceError(f"{pdf}: embedded {name}: not JSON ({why})") from None
+    if not isinstance(value, dict):
+        raise evidence.EvidenceError(f"{pdf}: embedded {name}: not a JSON object")
+    return value
+
+
+def _notebook(files: dict[str, bytes], pdf: Path):
+    """The embedded executed notebook, None when the PDF carries none; EvidenceError when
+    it is too large, or not a notebook nbformat reads and finds valid."""
+    import nbformat
+
+    if evidence.NOTEBOOK not in files:
+        return None
+    where = f"{pdf}: embedded {evidence.NOTEBOOK}"
+    if len(files[evidence.NOTEBOOK]) > pages.MAX_NOTEBOOK:
+        raise evidence.EvidenceError(f"{where}: larger than {pages.MAX_NOTEBOOK:,} bytes")
+    invalid: dict = {}
+    try:
+        nb = nbformat.reads(files[evidence.NOTEBOOK].decode("utf-8"), as_version=4,
+                            capture_validation_error=invalid)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError,
+            nbformat.ValidationError) as exc:
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise evidence.EvidenceError(f"{where}: not a notebook ({why})") from None
+    if invalid:
+        why = str(invalid.get("ValidationError", "")).splitlines()
+        raise evidence.EvidenceError(f"{where}: not a valid notebook"
+                                     + (f" ({why[0]})" if why and why[0] else ""))
+    return nb
+
+
+def _check_evidence(files: dict[str, bytes], pdf: Path) -> tuple[dict, object]:
+    """The embedded record and notebook, once every attachment verify reads is found well
+    formed: the record (``results.parse``), ``parameters.json`` and ``rendering.json``
+    (JSON objects; the rendering settings those the exporter takes), the notebook, and
+    the data files' names. Raises EvidenceError (exit 2) naming the file and the
+    attachment."""
+    try:
+        record = results.parse(files[evidence.RESULTS], f"{pdf}: embedded {evidence.RESULTS}")
+    except ValueError as exc:
+        raise evidence.EvidenceError(str(exc)) from None
+    _json_object(files, evidence.PARAMETERS, pdf)
+    rendering = _json_object(files, evidence.RENDERING, pdf)
+    if rendering is not None:
+        name, settings = rendering.get("name"), rendering.get("settings")
+        bad = ([k for k, v in settings.items() if k not in pages.SETTINGS
+                or not isinstance(v, pages.SETTINGS[k])]
+               if isinstance(settings, dict) else ["settings"])
+        if bad or not isinstance(name, str):
+            raise evidence.EvidenceError(
+                f"{pdf}: embedded {evidence.RENDERING}: unknown or mistyped settings: "
+                f"{', '.join(bad) or 'name'}")
+    folders, names = set(), set()
+    for name in files:
+        if name.startswith(evidence.DATA_PREFIX):
+            rel = _data_path(name, pdf)
+            names.add(rel)
+            folders.update(rel.parents)
+    if names & folders:
+        raise evidence.EvidenceError(f"{pdf}: an embedded data file's name is also a "
+                                     f"folder of another: {sorted(names & folders)[0]}")
+    return record, _notebook(files, pdf)
+
+
+RECOMPUTE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError,
+                    ArithmeticError, RecursionError)
+"""What recomputing a record from embedded parameters of the wrong kind can raise."""
+
+
 def _fresh_record(files: dict[str, bytes], embedded: dict, pdf: Path) -> dict | str:
-    """The record recomputed from the embedded data and parameters, or why it cannot be."""
+    """The record recomputed from the embedded data and parameters, or why it cannot be.
+    Raises EvidenceError when the embedded data does not load."""
     checks = embedded.get("checks")
     analysis = analyses.for_checks(checks) if isinstance(checks, str) else None
     if analysis is None:
         raise evidence.NoEvidenceError(f"{pdf}: its results record names no analyses this "
                                        "version of bilateral can recompute")
-    try:
-        params = json.loads(files.get(evidence.PARAMETERS, b"{}").decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return "the embedded parameters.json is not JSON"
+    params = _json_object(files, evidence.PARAMETERS, pdf) or {}
     with tempfile.TemporaryDirectory(prefix="bilateral-verify-") as tmp:
         folder = Path(tmp) / "data"
         for name, data in files.items():
             if not name.startswith(evidence.DATA_PREFIX):
                 continue
-            rel = Path(evidence.data_path(name))
-            if rel.is_absolute() or ".." in rel.parts:
-                return f"an embedded data file has an unsafe name: {name!r}"
-            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-            (folder / rel).write_bytes(data)
+            rel = _data_path(name, pdf)
+            try:
+                (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+                (folder / rel).write_bytes(data)
+            except (OSError, ValueError) as exc:
+                raise evidence.EvidenceError(
+                    f"{pdf}: embedded {name}: cannot be written to a temporary folder "
+                    f"({getattr(exc, 'strerror', None) or exc})") from None
         try:
             ds = analysis.load(folder)
+        except DataError as exc:
+            where = _attachment(exc.file, folder)
+            if exc.row is not None:
+                where += f", row {exc.row}"
+            if exc.column is not None:
+                where += f", column {exc.column!r}"
+            raise evidence.EvidenceError(f"{pdf}: embedded {where}: {exc.why}") from None
+        try:
             # The title too is the data's, where the analysis makes one.
             title_of = getattr(analysis, "title", None)
             title = (title_of(checks, ds) if title_of else None) or embedded.get("title")
             return analysis.record(checks, ds, params, report=embedded.get("report", "?"),
                                    scenario=embedded.get("scenario"), title=title)
         except DataError as exc:
-            return f"the embedded data no longer loads: {exc.why}"
-        except (KeyError, TypeError, ValueError) as exc:
-            return f"the embedded evidence cannot be recomputed: {exc}"
+            return f"the embedded data cannot be used: {exc.why}"
+        except RECOMPUTE_ERRORS as exc:
+            return f"the embedded evidence cannot be recomputed: {type(exc).__name__}: {exc}"
+
+
+def _attachment(file: str, folder: Path) -> str:
+    """The attachment a data file written to ``folder`` came from (``data__figures.csv``),
+    or the folder's data as a whole."""
+    path = Path(file)
+    try:
+        rel = (path.resolve().relative_to(folder.resolve()).as_posix() if path.is_absolute()
+               else path.as_posix())
+    except (ValueError, OSError):
+        return "data"
+    return evidence.data_name(rel) if rel not in (".", "") else "data"
 
 
 def _check_record(v: Verification, files: dict[str, bytes], pdf: Path) -> None:
@@ -116,8 +234,11 @@ def _check_identity(v: Verification, files: dict[str, bytes], data: bytes) -> No
     import pikepdf
 
     rec = v.record
-    with pikepdf.open(io.BytesIO(data)) as doc:
-        title = str(doc.docinfo.get("/Title", "")) or None
+    try:
+        with pikepdf.open(io.BytesIO(data)) as doc:
+            title = str(doc.docinfo.get("/Title", "")) or None
+    except (pikepdf.PdfError, ValueError, TypeError, AttributeError):
+        title = None  # no readable title: not the record's
     if rec.get("title") and title != rec["title"]:
         v.problems.append(f"the evidence belongs to another document: its record is titled "
                           f"{rec['title']!r}, this file {title!r}")
@@ -153,18 +274,12 @@ def _check_pages(v: Verification, files: dict[str, bytes], data: bytes) -> None:
                               "attachments, actions or tags)")
 
 
-def _check_shown(v: Verification, files: dict[str, bytes]) -> None:
+def _check_shown(v: Verification, nb) -> None:
     """The claims on the pages are the record's, with the same checks and verdicts."""
-    import nbformat
-
     analysis = analyses.for_checks(v.record.get("checks"))
     shown_by = getattr(analysis, "claims_shown", None)
-    if shown_by is None or evidence.NOTEBOOK not in files:
-        return
-    try:
-        nb = nbformat.reads(files[evidence.NOTEBOOK].decode("utf-8"), as_version=4)
-    except (UnicodeDecodeError, ValueError, AttributeError):
-        return  # said by the page check
+    if shown_by is None or nb is None:
+        return  # no notebook: said by the page check
     shown = list(shown_by(nb))
     for key, c in sorted(v.record.get("claims", {}).items()):
         row = tuple(" ".join(str(c.get(k, "")).split()) for k in ("statement", "check",
@@ -195,17 +310,16 @@ def _check_approvals(v: Verification, data: bytes) -> None:
 
 def verify(pdf: Path, *, check_pages: bool = True) -> Verification:
     """Every check of the module's docstring on ``pdf``. Raises NoEvidenceError (exit 2)
-    when it is not a PDF or carries no evidence."""
-    files = evidence.read(pdf)
-    try:
-        embedded = results.loads(files[evidence.RESULTS], f"{pdf}: embedded results.json")
-    except ValueError as exc:
-        raise evidence.NoEvidenceError(str(exc)) from None
-    data = Path(pdf).read_bytes()
-    v = Verification(embedded)
+    when it is not a PDF or carries no evidence, EvidenceError (exit 2) when the file or
+    its evidence cannot be read within bounds or is malformed (see
+    :func:`_check_evidence`)."""
+    data = evidence.read_pdf(pdf)
+    files = evidence.read(pdf, data)
+    embedded, nb = _check_evidence(files, pdf)
+    v = Verification(embedded, data=data)
     _check_record(v, files, pdf)
     _check_identity(v, files, data)
-    _check_shown(v, files)
+    _check_shown(v, nb)
     if check_pages:
         _check_pages(v, files, data)
     _check_approvals(v, data)
