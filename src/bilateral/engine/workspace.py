@@ -143,16 +143,20 @@ PRIVATE_HOMES = {"IPYTHONDIR": "ipython", "MPLCONFIGDIR": "matplotlib",
 """Where IPython, matplotlib and Jupyter would write into the user's home (a profile and
 its history database, a font cache, connection files), each a folder of the private
 one for the build and every process it starts: a build writes nothing outside its output
-folder and its private folder, and a home that cannot be written costs it nothing."""
+folder and its private folder, and a home that cannot be written costs it nothing. A
+variable the user has set is left as it is: that folder is theirs to have written."""
 
 
 @contextlib.contextmanager
 def _private_homes(root: Path) -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in PRIVATE_HOMES}
     for key, name in PRIVATE_HOMES.items():
+        if os.environ.get(key):
+            continue  # a folder the user chose: theirs to have written
         (root / name).mkdir(mode=0o700)
         os.environ[key] = str(root / name)
-    _reuse_font_list(root / PRIVATE_HOMES["MPLCONFIGDIR"])
+    if os.environ["MPLCONFIGDIR"] == str(root / PRIVATE_HOMES["MPLCONFIGDIR"]):
+        _reuse_font_list(root / PRIVATE_HOMES["MPLCONFIGDIR"])
     try:
         yield
     finally:
