@@ -74,6 +74,15 @@ def parser() -> argparse.ArgumentParser:
                    "(repeatable)")
     b.add_argument("--all-scenarios", action="store_true",
                    help="build every scenario in params/")
+    b.add_argument("--sweep", nargs=2, action="append", default=[],
+                   metavar=("NAME", "VALUES"),
+                   help="build under every value of a YAML list, e.g. --sweep horizon_year "
+                   "'[2030, 2035]'; several --sweep make every combination, each into "
+                   "OUT/NAME-VALUE_.../ (with --scenario, each scenario crossed with them)")
+    b.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run each report as a Dask task: local:N for a local cluster of N "
+                   "workers, or a scheduler's address such as tcp://host:8786 (needs "
+                   "bilateral[dask]); default: this machine's process pool (--jobs)")
     b.add_argument("--data", type=Path, default=paths.DATA, metavar="DIR",
                    help="data folder (default: data/)")
     b.add_argument("--out", type=Path, default=paths.REPORTS, metavar="DIR",
@@ -355,7 +364,8 @@ def _cmd_build(args) -> int:
         parameter_files=args.parameters_file, parameters_yaml=args.parameters_yaml,
         parameters_raw=[tuple(x) for x in args.parameters_raw],
         parameters_base64=args.parameters_base64, scenarios=args.scenario,
-        all_scenarios=args.all_scenarios, data_dir=args.data, out_dir=args.out,
+        all_scenarios=args.all_scenarios, sweeps=[tuple(x) for x in args.sweep],
+        scheduler=args.scheduler, data_dir=args.data, out_dir=args.out,
         formats=args.formats, timeout=args.timeout, jobs=args.jobs, force=args.force,
         dry_run=args.dry_run, show_code=args.show_code, paper=args.paper,
         notebooks_dir=args.notebooks_dir, params_dir=args.params_dir, debug=args.debug)

@@ -278,3 +278,15 @@ def test_a_private_folder_with_no_room(tmp_path):
         assert not out.exists() and sorted(p.name for p in disk.iterdir()) == ["fill"]
     finally:
         subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_a_malformed_record_in_the_folder_is_left_out_of_the_index_and_said(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stray.results.json").write_text("{not json", encoding="utf-8")
+    r = run_cli("build", "tourism", "--formats", "html", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    warnings = [x for x in r.stderr.splitlines() if "the index leaves out" in x]
+    assert len(warnings) == 1 and "stray.results.json" in warnings[0], r.stderr
+    assert "tourism.html" in (out / "index.html").read_text(encoding="utf-8")
+    assert (out / "stray.results.json").read_text(encoding="utf-8") == "{not json"

@@ -248,13 +248,16 @@ def _execute_all(p: Plan, queue: list[Target], report: Reporter, ws,
                        p.targets)
         publish.write_state(p.out_dir, staging, state)
         if any(o.ok for o in outcomes):
+            problems: list[str] = []
             try:
                 if publish.write_index(p, staging, state,
                                        early if all(o.ok for o in outcomes) else None,
-                                       {o.target.key: o.pages for o in outcomes}):
+                                       {o.target.key: o.pages for o in outcomes}, problems):
                     report("index", "published", f"{shown(p.out_dir)}/index.html")
             except (OSError, PDFError) as exc:
                 report("", "warning", f"the index could not be written ({exc})")
+            for why in problems:
+                report("", "warning", f"the index leaves out {why}")
     return outcomes
 
 

@@ -120,7 +120,7 @@ def write_state(out_dir: Path, staging: Path, state: dict) -> None:
                               f"({exc.strerror or exc})") from None
 
 
-def _render_index(p, folder: Path, pending=None) -> list[str] | None:
+def _render_index(p, folder: Path, pending=None, problems=None) -> list[str] | None:
     """``index.html`` (and ``index.pdf``) into ``folder``; the names written, or None when
     there is no record to list."""
     from bilateral.core.errors import InputError
@@ -128,7 +128,8 @@ def _render_index(p, folder: Path, pending=None) -> list[str] | None:
 
     try:
         page = index.page(p.out_dir, {t.key: t.title for t in p.targets}, pending,
-                          p.dataset.fingerprint if p.dataset is not None else None)
+                          p.dataset.fingerprint if p.dataset is not None else None,
+                          problems)
     except InputError:
         return None
     names = ["index.html"]
@@ -155,12 +156,13 @@ class EarlyIndex:
         self.pending = pending
         self.folder = staging / "early-index"
         self.names: list[str] | None = None
+        self.problems: list[str] = []
         self.failed = False
 
         def work():
             try:
                 self.folder.mkdir()
-                self.names = _render_index(p, self.folder, pending)
+                self.names = _render_index(p, self.folder, pending, self.problems)
             except Exception:  # noqa: BLE001 - the index is then laid out at the end
                 self.failed = True
 
@@ -177,16 +179,20 @@ class EarlyIndex:
 
 
 def write_index(p, staging: Path, state: dict, early: EarlyIndex | None = None,
-                pages: dict[str, int | None] | None = None) -> bool:
+                pages: dict[str, int | None] | None = None,
+                problems: list[str] | None = None) -> bool:
     """Write ``index.html`` (and ``index.pdf`` when PDFs are built) into the output folder:
     every report found there, from their results records (the early one when it shows
     exactly that). Complete in the staging folder first, then renamed into place; their
-    hashes recorded in ``state`` (written again). False when there is no record to
+    hashes recorded in ``state`` (written again). Records it had to leave out (malformed,
+    not regular files) are added to ``problems``. False when there is no record to
     list."""
     if early is not None and early.matches(pages or {}):
         folder, names = early.folder, early.names
+        if problems is not None:
+            problems += early.problems
     else:
-        folder, names = staging, _render_index(p, staging)
+        folder, names = staging, _render_index(p, staging, problems=problems)
     if names is None:
         return False
     with signals.deferred():
