@@ -11,15 +11,37 @@ import sys
 import nbformat
 import pytest
 
+from bilateral.engine.options import is_report
 from bilateral.params import declared, parameters_cell
 from tests.support import NOTEBOOKS, ROOT
 
-NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
+NOTEBOOK_FILES = [p for p in sorted(NOTEBOOKS.glob("*.ipynb")) if is_report(p)]
 IDS = [p.stem for p in NOTEBOOK_FILES]
 
 
 def test_the_two_reports_exist():
-    assert IDS == ["tourism", "trade"]
+    assert {"tourism", "trade"} <= set(IDS)
+
+
+def test_a_scratch_notebook_beside_the_reports_is_not_a_report(tmp_path, monkeypatch):
+    """Reports say so in their metadata; File › New › Notebook's empty Untitled.ipynb, a
+    notebook without the section, and the committed explore.ipynb are an analyst's own:
+    not built, listed or refused."""
+    from bilateral.core import paths
+    from bilateral.engine import options
+
+    folder = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, folder)
+    (folder / "Untitled.ipynb").write_text("", encoding="utf-8")  # as Lab first writes it
+    (folder / "mine.ipynb").write_text(json.dumps({"cells": [], "metadata": {},
+                                                   "nbformat": 4, "nbformat_minor": 5}))
+    (folder / "odd.ipynb").write_text(json.dumps({"metadata": {"bilateral": "yes"}}))
+    # In a folder that is not the project's, every notebook is built (papermill's way).
+    assert options.notebook_names(folder) == ["Untitled", "explore", "mine", "odd",
+                                              "tourism", "trade"]
+    monkeypatch.setattr(paths, "NOTEBOOKS", folder)
+    assert options.notebook_names(folder) == ["tourism", "trade"]
+    assert not is_report(NOTEBOOKS / "explore.ipynb")
 
 
 def _git(*args: str) -> subprocess.CompletedProcess:

@@ -88,8 +88,37 @@ def check_name(name: str, what: str) -> None:
 
 
 def notebook_names(folder: Path) -> list[str]:
-    """The notebooks a build makes by default: every ``*.ipynb`` in ``folder``, by name."""
-    return sorted(p.stem for p in Path(folder).glob("*.ipynb") if not p.name.startswith("."))
+    """The notebooks a build makes by default, by name: in the project's ``notebooks/``,
+    the reports (:func:`is_report`); in any other folder, every ``*.ipynb``, as a
+    papermill user expects. A notebook named on the command line is built either way."""
+    found = sorted(p for p in Path(folder).glob("*.ipynb") if not p.name.startswith("."))
+    if _same_path(Path(folder), paths.NOTEBOOKS):
+        found = [p for p in found if is_report(p)]
+    return [p.stem for p in found]
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def is_report(path: Path) -> bool:
+    """Is this notebook of the project's ``notebooks/`` one of its reports? A report says
+    so in its metadata: a ``bilateral`` section (``"bilateral": {"checks": "trade"}``).
+    Every other notebook there is an analyst's own (File › New › Notebook writes
+    ``Untitled.ipynb`` at once): never built, listed, tested or refused by default."""
+    import json
+
+    from bilateral.core import files
+
+    try:
+        nb = json.loads(files.read_regular(path, 64 * files.MiB).decode("utf-8"))
+    except (OSError, ValueError, RecursionError, files.UnreadableError):
+        return False
+    meta = nb.get("metadata") if isinstance(nb, dict) else None
+    return isinstance(meta, dict) and isinstance(meta.get("bilateral"), dict)
 
 
 def scenario_names(folder: Path) -> list[str]:
