@@ -392,7 +392,12 @@ class Scenario:
 
 def scenarios(ds: Dataset, growth_rates: list[float], base_year: int, last_year: int,
               milestone: float) -> list[Scenario]:
-    """Constant-growth paths from the customs total of ``base_year`` to ``last_year``."""
+    """Constant-growth paths from the customs total of ``base_year`` to ``last_year``;
+    the values are checked as the build checks the parameters they come from."""
+    from bilateral.report import parameters
+
+    parameters.check(scenario_growth_pct=list(growth_rates), scenario_base_year=base_year,
+                     horizon_year=last_year, milestone_busd=milestone)
     totals = annual_totals(ds)
     if base_year not in totals:
         raise ValueError(f"no customs total for base year {base_year} "

@@ -53,12 +53,21 @@ def evaluate(ds, **params) -> list[Claim]:
     takes that parameter's value in place of its own setting (``threshold_multiple`` for
     "more than tripled", ``horizon_year`` for the scenarios' end).
     """
+    from bilateral.report import parameters
     from bilateral.report.claims.kinds import judge
 
+    params = parameters.check(**params)  # the build's rules, the build's one-line error
     return [judge(ds, row, params) for row in ds.claims]
 
 
 def for_topic(ds, topic: str, **params) -> list[Claim]:
     """The claims of one topic (``"trade"``, ``"tourism"``, …); ``params`` as
-    :func:`evaluate`."""
+    :func:`evaluate`. A topic that is neither a report's nor one of the data's claims'
+    is refused, naming the known ones."""
+    from bilateral.core.errors import ParameterError
+    from bilateral.report.parameters import REPORTS
+
+    known = sorted(set(REPORTS) | set(ds.topics()))
+    if topic not in known:
+        raise ParameterError("topic", f"unknown topic {topic!r} (known: {', '.join(known)})")
     return [c for c in evaluate(ds, **params) if c.topic == topic]
