@@ -248,3 +248,22 @@ def test_the_record_names_its_code_and_verify_says_when_the_installed_code_diffe
         f"note: the installed code differs from the code that built this report (built by "
         f"bilateral code {rec['versions']['bilateral code']}, commit {head[:12]}; "
         "installed: bilateral code 0123456789abcdef)")
+
+
+def test_a_sweeps_index_puts_the_verdicts_that_change_first(tmp_path):
+    """600,000 / 187,000 = 3.21 (at least 599,500 / 187,500 = 3.197): above 3.0, "more
+    than tripled" holds; below 3.5, contradicted. The majority claim is contradicted in
+    both runs, so it comes after the values."""
+    out = tmp_path / "out"
+    r = run_cli("build", "tourism", "--formats", "html", "--out", str(out), "--quiet",
+                "--sweep", "threshold_multiple", "[3.0, 3.5]")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [
+        "threshold_multiple-3.0", "threshold_multiple-3.5"]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    table = page[page.index("the scenarios side by side"):]
+    rows = [re.sub(r"<[^>]+>", " ", row).split() for row in
+            re.findall(r"<tr>(.*?)</tr>", table[table.index("<tbody>"):], re.S)]
+    assert "1 verdict changes across the 2 runs" in table
+    assert rows[0] == ["tripled", "holds", "contradicted"]
+    assert rows[-1] == ["majority_chinese", "contradicted", "contradicted"]

@@ -167,8 +167,9 @@ def page(out_dir: Path, titles: dict[str, str] | None = None,
 
 
 def _side_by_side(recs: dict[str, dict]) -> list[str]:
-    """For each report built under several scenarios: the values that differ between
-    them, one column per scenario."""
+    """For each report built under several scenarios or a sweep's combinations: one
+    column per run; first the claims whose verdict changes across the runs, then the
+    values that differ, then the claims whose verdict is the same in every run."""
     by_report: dict[str, dict[str, dict]] = {}
     for key, rec in recs.items():
         by_report.setdefault(rec.get("report", key), {})[rec.get("scenario") or "default"] = rec
@@ -181,16 +182,29 @@ def _side_by_side(recs: dict[str, dict]) -> list[str]:
         varying = [k for k in keys if len({repr(runs[n].get("values", {}).get(k, {})
                                                   .get("value")) for n in names}) > 1]
         claims = sorted({k for r in runs.values() for k in r.get("claims", {})})
+
+        def verdict(n: str, k: str, runs: dict = runs):
+            return runs[n].get("claims", {}).get(k, {}).get("verdict")
+
+        changing = [k for k in claims if len({verdict(n, k) for n in names}) > 1]
+        steady = [k for k in claims if k not in changing]
         head = "".join(f'<th scope="col" class="num">{_e(n)}</th>' for n in names)
-        body = "".join(
+
+        def claim_rows(ks: list[str], names: list[str] = names) -> str:
+            return "".join(
+                f"<tr><td>{_e(k)}</td>" + "".join(
+                    f'<td class="num">{_badge(verdict(n, k)) if verdict(n, k) else "—"}'
+                    "</td>" for n in names) + "</tr>" for k in ks)
+
+        body = claim_rows(changing) + "".join(
             f"<tr><td><code>{_e(k)}</code></td>" + "".join(
                 f'<td class="num">{_fmt(runs[n].get("values", {}).get(k, {}).get("value"))}'
-                "</td>" for n in names) + "</tr>" for k in varying)
-        body += "".join(
-            f"<tr><td>{_e(k)}</td>" + "".join(
-                f'<td class="num">{_badge(runs[n]["claims"][k]["verdict"]) if k in runs[n].get("claims", {}) else "—"}'  # noqa: E501
-                "</td>" for n in names) + "</tr>" for k in claims)
-        out.append(f"<h2>{_e(report)}: the scenarios side by side</h2><table><thead><tr>"
-                   f'<th scope="col">Value or claim</th>{head}</tr></thead><tbody>{body}'
-                   "</tbody></table>")
+                "</td>" for n in names) + "</tr>" for k in varying) + claim_rows(steady)
+        said = (f"{len(changing)} verdict{'s' if len(changing) != 1 else ''} change"
+                f"{'' if len(changing) != 1 else 's'} across the {len(names)} runs"
+                if changing else f"no verdict changes across the {len(names)} runs")
+        out.append(f"<h2>{_e(report)}: the scenarios side by side</h2><p>{said}; first the "
+                   "claims whose verdict changes, then the values that differ.</p>"
+                   f'<table><thead><tr><th scope="col">Value or claim</th>{head}</tr>'
+                   f"</thead><tbody>{body}</tbody></table>")
     return out
