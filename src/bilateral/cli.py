@@ -21,8 +21,11 @@ from bilateral.engine import signals
 
 EXIT_OK, EXIT_NOTEBOOK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-EPILOG = """exit codes: 0 ok; 1 a notebook failed; 2 bad input (data, parameters, usage);
-130 interrupted. Errors are one line on stderr."""
+EPILOG = """exit codes, the same for every command: 0 ok (built or up to date, no
+differences, verified, approved); 1 a notebook failed or a report could not be made
+(build), differences found (diff, verify), the PDF does not verify (approve); 2 bad
+input (data, parameters, notebook, record, PDF, key, usage); 130 interrupted. Errors
+are one line on stderr."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -108,7 +111,8 @@ def parser() -> argparse.ArgumentParser:
 
     q = sub.add_parser("params", help="list each notebook's parameters",
                        description="List each notebook's parameters: name, type, default, "
-                       "allowed range, help.")
+                       "allowed range, help.", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     q.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                    help="notebook names or paths (default: every notebook in notebooks/)")
     q.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, metavar="DIR",
@@ -120,8 +124,7 @@ def parser() -> argparse.ArgumentParser:
         description="Compare two builds from their results records: two output folders, "
         "two .results.json files or two report PDFs (their embedded record). Lists each "
         "verdict, figure, parameter and computed value that changed, old → new, verdicts "
-        "first.", epilog="exit codes: 0 no differences; 1 differences; 2 bad input.",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        "first.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     d.add_argument("old", type=Path, metavar="OLD", help="output folder, .results.json or PDF")
     d.add_argument("new", type=Path, metavar="NEW", nargs="?",
                    help="output folder, .results.json or PDF")
@@ -140,8 +143,7 @@ def parser() -> argparse.ArgumentParser:
         "executed notebook again (never executing it) and compare the pages, byte for byte "
         "or in text and pixels; check that the claims on the pages are the record's and "
         "that the evidence is this document's; and report every approval's signature.",
-        epilog="exit codes: 0 everything matches; 1 something differs (each difference on "
-        "its own line); 2 not a PDF or no evidence in it.",
+        epilog="Each difference is one line on stdout.\n" + EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     v.add_argument("pdf", type=Path, metavar="REPORT.pdf", help="a PDF built by bilateral")
     v.add_argument("--record-only", action="store_true",
@@ -157,8 +159,7 @@ def parser() -> argparse.ArgumentParser:
         "as an incremental update: the PDF as built stays unchanged inside the approved "
         "file, with its evidence and its PDF/A-3 conformance. The approved copy is written "
         "to approved/REPORT.pdf beside it (a folder no build writes to), or to --out.",
-        epilog=f"An encrypted key's passphrase is read from ${PASSPHRASE_ENV}. "
-        "exit codes: 0 approved; 1 the PDF does not verify (nothing signed); 2 bad input.",
+        epilog=f"An encrypted key's passphrase is read from ${PASSPHRASE_ENV}.\n" + EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     a.add_argument("pdf", type=Path, metavar="REPORT.pdf", help="a PDF built by bilateral")
     a.add_argument("--key", type=Path, required=True, help="the reviewer's private key (PEM "
