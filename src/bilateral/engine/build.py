@@ -8,32 +8,21 @@ import datetime
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from bilateral.core import paths
-from bilateral.core.errors import BilateralError, NotebookError, TargetError
+from bilateral.core.errors import NotebookError, TargetError
 from bilateral.core.text import shown
 from bilateral.engine import lock, pool, publish, quick, signals
 from bilateral.engine.options import FORMATS, Options
 from bilateral.engine.plan import Plan, Target, plan
 from bilateral.engine.state import read_state
+from bilateral.engine.target import Outcome, run_target
 from bilateral.engine.workspace import workspace
 
 Reporter = Callable[[str, str, str], None]
 """``report(target_key, state, detail)``: called at each step of each target; a warning
 comes as ``report("", "warning", text)``."""
-
-
-@dataclass
-class Outcome:
-    target: Target
-    ok: bool
-    skipped: bool = False
-    error: BilateralError | None = None
-    pages: int | None = None
-    seconds: float = 0.0
-    kernel_said: str = ""
 
 
 def _quiet(key: str, state: str, detail: str) -> None:
@@ -72,30 +61,6 @@ def _report_date(dataset) -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     stamp = int(epoch) if epoch.isdigit() else time.time()
     return datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).date().isoformat()
-
-
-def run_target(t: Target, staging_root: Path, opts: Options, report_date: str,
-               kernel_dir: Path) -> Outcome:
-    """Execute and render one target into its own staging folder (a worker's whole job)."""
-    from bilateral.engine.execute import execute
-    from bilateral.engine.render import OutOfTime, deadline, render
-    from bilateral.export.weasy import PDFError
-
-    start = time.perf_counter()
-    ends = time.monotonic() + opts.timeout
-    staging = staging_root / t.key.replace("/", "__")
-    nb, said = execute(t, staging, ends, opts.timeout, kernel_dir)
-    try:
-        with deadline(ends):
-            pages = render(nb, t, staging, opts, report_date)
-    except OutOfTime:
-        raise TargetError(t.key, f"Timeout: stopped after {opts.timeout} s while rendering "
-                          "(--timeout bounds each report, rendering included)") from None
-    except PDFError as exc:
-        raise TargetError(t.key, f"the PDF cannot be laid out ({exc})") from None
-    except OSError as exc:
-        raise TargetError(t.key, f"cannot write the report ({exc.strerror or exc})") from None
-    return Outcome(t, True, pages=pages, seconds=time.perf_counter() - start, kernel_said=said)
 
 
 def _outcome(t: Target, r: pool.Result, opts: Options) -> Outcome:

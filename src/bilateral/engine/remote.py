@@ -6,7 +6,7 @@ folder's private copy (its files as bytes), the target's parameters and the opti
 decide how it renders. On the worker, a fresh interpreter (``python -m
 bilateral.engine.remote``, so that the target runs in a main thread, where its deadline
 and papermill's kernel management work as they do locally) makes a private folder,
-writes those copies, runs :func:`bilateral.engine.build.run_target` and sends back the
+writes those copies, runs :func:`bilateral.engine.target.run_target` and sends back the
 target's files as bytes. The client writes them into its staging folder and publishes
 them as the local pool's results are published: same locks, state, index and exit codes.
 No shared file system is needed.
@@ -112,7 +112,7 @@ def _serve() -> None:
     from bilateral.core.errors import BilateralError
     from bilateral.core.process import die_with_parent
     from bilateral.engine import signals
-    from bilateral.engine.build import run_target
+    from bilateral.engine.target import run_target
     from bilateral.engine.workspace import workspace
 
     # A worker killed or restarted takes its task with it: SIGTERM, so that the private
