@@ -17,7 +17,7 @@ from bilateral.engine import lock, pool, publish, quick, signals
 from bilateral.engine.options import FORMATS, Options
 from bilateral.engine.plan import Plan, Target, plan
 from bilateral.engine.state import read_state
-from bilateral.engine.target import Outcome, run_target
+from bilateral.engine.target import Outcome, run_target, warm_imports
 from bilateral.engine.workspace import workspace
 
 Reporter = Callable[[str, str, str], None]
@@ -45,11 +45,7 @@ def _warm() -> None:
     pool's imports run meanwhile on the other core). Converting a small notebook here as
     well, so that the workers would not pay for their first conversion, was measured:
     it costs the parent more than it saves the workers running beside each other."""
-    import nbconvert  # noqa: F401
-    import papermill  # noqa: F401
-
-    from bilateral.engine import execute  # noqa: F401
-    from bilateral.export import html, pdf  # noqa: F401
+    warm_imports()
 
 
 def _report_date(dataset) -> str:

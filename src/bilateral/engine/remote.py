@@ -21,8 +21,10 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -94,31 +96,61 @@ def check_workers(client) -> None:
                              + ", ".join(differ[:4]) + (" …" if len(differ) > 4 else ""))
 
 
+_server: subprocess.Popen | None = None
+_server_lock = threading.Lock()
+
+
+def _frame(stream, data: bytes) -> None:
+    stream.write(struct.pack("!Q", len(data)) + data)
+    stream.flush()
+
+
+def _read_frame(stream) -> bytes | None:
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    (n,) = struct.unpack("!Q", head)
+    data = stream.read(n)
+    return data if len(data) == n else None
+
+
+def _started_server() -> subprocess.Popen:
+    """This Dask worker's server process, started on its first task: an interpreter that
+    has imported the tool chain once and forks a child per task (its main thread: the
+    target's deadline and papermill's kernel management work as in a local worker)."""
+    global _server
+    if _server is None or _server.poll() is not None:
+        _server = subprocess.Popen(
+            [sys.executable, "-m", "bilateral.engine.remote", str(os.getpid())],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return _server
+
+
 def task(blob: bytes) -> bytes:
-    """What a Dask worker runs: the target in a fresh interpreter, its answer as bytes."""
-    proc = subprocess.run([sys.executable, "-m", "bilateral.engine.remote", str(os.getpid())],
-                          input=blob, capture_output=True)
-    if proc.returncode != 0 or not proc.stdout:
-        said = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RuntimeError(f"the worker's process exited with code {proc.returncode}"
-                           + (f": {said[-1]}" if said else ""))
-    return proc.stdout
+    """What a Dask worker runs: the target, in a child of this worker's server process;
+    its answer as bytes."""
+    with _server_lock:
+        server = _started_server()
+        try:
+            _frame(server.stdin, blob)
+            answer = _read_frame(server.stdout)
+        except (BrokenPipeError, OSError):
+            answer = None
+        if answer is None:
+            code = server.poll()
+            raise RuntimeError("the worker's build process ended"
+                               + (f" with code {code}" if code is not None else ""))
+        return answer
 
 
-def _serve() -> None:
-    """In the worker's interpreter: run the task read from stdin, write the answer."""
-    import signal
-
+def _one(blob: bytes) -> bytes:
+    """In a child of the server: run one task, return its answer."""
     from bilateral.core.errors import BilateralError
-    from bilateral.core.process import die_with_parent
     from bilateral.engine import signals
     from bilateral.engine.target import run_target
     from bilateral.engine.workspace import workspace
 
-    # A worker killed or restarted takes its task with it: SIGTERM, so that the private
-    # folder is removed and the kernel stopped on the way out.
-    die_with_parent(signal.SIGTERM, parent=int(sys.argv[1]))
-    job: Task = pickle.loads(sys.stdin.buffer.read())
+    job: Task = pickle.loads(blob)
     t = job.target
     answer: tuple
     with signals.handling(), workspace() as ws:
@@ -126,10 +158,10 @@ def _serve() -> None:
         params = dict(t.run_parameters)
         if job.data:
             folder = ws.root / "d" / "data"
-            for rel, blob in job.data.items():
+            for rel, data in job.data.items():
                 path = folder / rel
                 path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                path.write_bytes(blob)
+                path.write_bytes(data)
             params["data_dir"] = str(folder)
         t = replace(t, run_source=source, run_parameters=params)
         staging = ws.root / "staging"
@@ -140,7 +172,46 @@ def _serve() -> None:
         except BilateralError as exc:
             kept = sub / f"{t.name}.ipynb"
             answer = ("error", exc, {kept.name: kept.read_bytes()} if kept.is_file() else {})
-    sys.stdout.buffer.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+    return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _serve() -> None:
+    """The server: import the tool chain once, then fork a child per task read from
+    stdin, and write each answer to stdout. It dies with its Dask worker (SIGTERM), and
+    each child with it."""
+    import signal
+
+    from bilateral.core.process import die_with_parent
+    from bilateral.engine.target import warm_imports
+
+    die_with_parent(signal.SIGTERM, parent=int(sys.argv[1]))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the client cancels; Ctrl-C is not ours
+    warm_imports()
+    server = os.getpid()
+    while (blob := _read_frame(sys.stdin.buffer)) is not None:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                os.close(r)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                die_with_parent(signal.SIGTERM, parent=server)
+                data = _one(blob)
+                with os.fdopen(w, "wb") as out:
+                    out.write(data)
+            except BaseException:  # noqa: BLE001 - the server answers for a child that fails
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(w)
+        with os.fdopen(r, "rb") as inp:
+            data = inp.read()
+        _, status = os.waitpid(pid, 0)
+        if not data:
+            why = f"the process building it ended with status {status}"
+            data = pickle.dumps(("crash", why, {}), protocol=pickle.HIGHEST_PROTOCOL)
+        _frame(sys.stdout.buffer, data)
 
 
 def run(items: list, client, staging: Path, tasks: Callable, started: Callable
@@ -180,6 +251,8 @@ def _result(future, item, staging: Path, seconds: float) -> Result:
         return Result("error", error=TargetError(item.key, "its files are larger than "
                                                  f"{MAX_RESULT // (1024 * 1024)} MiB"))
     kind, value, files = pickle.loads(blob)
+    if kind == "crash":
+        return Result("error", error=TargetError(item.key, value), seconds=seconds)
     sub = staging / item.key.replace("/", "__")
     sub.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
@@ -201,5 +274,4 @@ def data_files(folder: Path | None) -> dict[str, bytes]:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     _serve()

@@ -49,3 +49,13 @@ def run_target(t: Target, staging_root: Path, opts: Options, report_date: str,
     return Outcome(t, True, pages=pages, seconds=time.perf_counter() - start, kernel_said=said)
 
 
+
+
+def warm_imports() -> None:
+    """Import the tool chain a target needs, once, in a process that forks a child per
+    target (the build before its workers start, a Dask worker's server)."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    from bilateral.engine import execute  # noqa: F401
+    from bilateral.export import html, pdf  # noqa: F401
