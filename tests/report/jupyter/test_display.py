@@ -42,7 +42,7 @@ def test_what_is_shown(data_copy):
     assert "frames.annual" in years
     q = display.to_html(trade.quarter(ds))
     # per cell: numbers right, words left
-    assert '<td class="num">53.8783 [53.848 – 53.9087]</td>' in q
+    assert '<td class="num">USD 53.878 bn [USD 53.848 bn – USD 53.909 bn]</td>' in q
     assert "<td>below</td>" in q or "<td>inside</td>" in q or "<td>above</td>" in q
     verdicts = display.to_html(claims.evaluate(ds))
     assert verdicts.count('class="verdict') == len(claims.evaluate(ds))

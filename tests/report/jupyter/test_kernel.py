@@ -134,7 +134,7 @@ def test_objects_and_charts_show_as_html_in_a_kernel():
     ds_html, years_html, q_html, claims_html, paths_html, fig_html, chart, plain, value = html
     assert "frames.figures(ds)" in ds_html and "trade_2023" in ds_html and "USD 240.1 bn" in ds_html
     assert "2 × YearRow" in years_html and "recomputed_yoy" in years_html
-    assert "implied_q1_2023" in q_html and "53.8783 [53.848 – 53.9087]" in q_html
+    assert "implied_q1_2023" in q_html and "USD 53.878 bn [USD 53.848 bn – USD 53.909 bn]" in q_html
     assert 'class="verdict v-holds"' in claims_html and "frames.claims(ds)" in claims_html
     assert "first year at the milestone" in paths_html
     assert "trade_2023" in fig_html and "USD 240.1 bn" in fig_html

@@ -7,6 +7,12 @@ the command line reports it. The tables are
 built here from the objects' fields, with every value escaped; each says which
 function of :mod:`bilateral.report.jupyter.frames` gives the same as a DataFrame.
 
+Every value reads as the report prints it: with :mod:`bilateral.report.story.fmt` (the
+report's one rounding rule, halves away from zero, and its minus sign U+2212), at the
+precision the report's tables and sentences give the quantity (:data:`QUANTITIES`), with
+its unit (``USD 53.878 bn [USD 53.848 bn – USD 53.909 bn]``, ``+6.80 %``, ``3.2086×``,
+``187,000 people``). A figure's value is shown as its source printed it.
+
 :func:`register` tells IPython about them, by class name, so that none of the
 classes' modules is imported (nor edited) for it. ``import bilateral`` calls it when
 it runs inside IPython (a notebook kernel); elsewhere nothing is registered. Charts
@@ -21,6 +27,8 @@ import html
 import math
 from datetime import date
 from typing import Any
+
+from bilateral.report.story import fmt
 
 _e = html.escape
 
@@ -60,23 +68,170 @@ def _ours(obj: Any) -> bool:
 
 # ---------------------------------------------------------------------------- cells
 
-def _num(x: float) -> str:
+class Shown(str):
+    """A cell's text, already formatted (with its unit), and whether it is a number."""
+
+    numeric: bool = True
+
+    def __new__(cls, text: str, numeric: bool = True):
+        out = super().__new__(cls, text)
+        out.numeric = numeric
+        return out
+
+
+def _as_given(x: float) -> int:
+    """The decimals ``x`` is written with (its shortest repr): a figure's value as stored
+    is its value as printed, so ``240.1`` shows as ``240.1`` and ``244.819`` as ``244.819``."""
+    text = repr(float(x))
+    if "e" in text or "E" in text:
+        return 0 if abs(x) >= 1 else 10
+    whole, _, frac = text.partition(".")
+    return 0 if frac == "0" else len(frac)
+
+
+def _num(x: float, decimals: int | None = None) -> str:
+    """A number with :func:`bilateral.report.story.fmt.num` (the report's one rounding
+    rule and its minus sign), to ``decimals`` or as written."""
     if not math.isfinite(x):
-        return repr(x)
-    if float(x).is_integer() and abs(x) >= 1e5:
-        return f"{x:,.0f}"
-    return f"{x:.6g}" if abs(x) < 1e5 else f"{x:,.2f}"
+        return repr(x).replace("-", fmt.MINUS)
+    return fmt.num(x, _as_given(x) if decimals is None else decimals)
+
+
+def _people(unit: str):
+    return lambda x, d: f"{fmt.num(x, d)} {unit}"
+
+
+KINDS = {
+    "busd": fmt.busd,
+    "pct": fmt.pct,
+    "signed_pct": lambda x, d: fmt.pct(x, d, signed=True),
+    "points": lambda x, d: f"{fmt.num(x, d)} points",
+    "times": fmt.times,
+    "people": _people("people"),
+    "number": fmt.num,
+}
+"""How a quantity of each kind reads: the report's formatters (``story.fmt``), with units."""
+
+# A result's quantities as the report prints them: field → (kind, decimals of the value,
+# decimals of an interval's bounds). Decimals are a number, the name of the figure whose
+# printed precision it is (its bounds then get one decimal more, as the report's notes
+# give them: 56.68 → 56.675 – 56.685), or None for a value as written (a figure's value).
+QUANTITIES: dict[str, dict[str, tuple[str, int | str | None, int | str | None]]] = {
+    "YearRow": {"recomputed_yoy": ("signed_pct", 2, 2), "implied_prior": ("busd", 2, 2),
+                "gap_pts": ("points", 2, 2)},
+    "RecordCheck": {"value": ("busd", None, None),
+                    "highest_before": ("busd", "highest_before_decimals", None)},
+    "YearAnalysis": {"cagr_long": ("pct", 2, 3), "cagr_short": ("pct", 2, 3)},
+    "QuarterAnalysis": {
+        "q1_2024": ("busd", "article_q1", "article_q1"),
+        "growth_reported": ("pct", "article_growth", "article_growth"),
+        "implied_q1_2023": ("busd", 3, 3),
+        "first_reported_q1_2023": ("busd", "first_reported", None),
+        "growth_vs_first_reported": ("pct", 2, 2),
+        "revision": ("busd", 3, 3),
+        "total_2023": ("busd", "year_figure", "year_figure"),
+        "share_of_2023": ("pct", 2, 2),
+        "run_rate": ("busd", 2, 2),
+        "run_rate_vs_2023": ("signed_pct", 1, 2),
+        "full_year_if_share_held": ("busd", 2, 2),
+        "actual_2024": ("busd", "actual_figure", None),
+        "actual_vs_share_projection_pct": ("signed_pct", 1, 1),
+        "actual_2024_growth": ("signed_pct", 2, 2)},
+    "Scenario": {"growth_pct": ("signed_pct", None, None), "values": ("busd", 1, 1),
+                 "final": ("busd", 1, 1)},
+    "Growth": {"growth_pct": ("pct", 2, 2), "multiple": ("times", 4, 4),
+               "threshold": ("times", None, None)},
+    "MajorityCheck": {"needed_for_majority": ("people", 0, 0),
+                      "share_of_border_total": ("pct", 1, 2),
+                      "share_of_article_total": ("pct", 1, 2)},
+}
+
+
+def _decimals(obj: Any, spec: int | str | None, x: float, bound: bool = False) -> int:
+    if spec is None:
+        return _as_given(x)
+    if isinstance(spec, int):
+        return spec
+    ref = getattr(obj, spec)
+    if isinstance(ref, int):
+        return ref
+    if ref is None:
+        return _as_given(x)
+    return max(ref.decimals, 0) + (1 if bound else 0)
+
+
+def _interval_decimals(iv: Any) -> tuple[int, int]:
+    """An interval known by itself, without a unit: its point to the fewest decimals
+    that tell its bounds apart, its bounds to one more (``printed(56.68, 2)`` reads
+    56.68 [56.675 – 56.685]); an interval of width zero as written."""
+    if iv.lo == iv.hi:
+        d = _as_given(iv.point)
+        return d, d
+    for d in range(0, 16):
+        if fmt.num(iv.lo, d) != fmt.num(iv.hi, d):
+            return d, d + 1
+    return 15, 15
+
+
+def interval_text(iv: Any, show=None, decimals: int | None = None,
+                  bounds: int | None = None) -> str:
+    """``point [lo – hi]``, each end formatted as the point is (``show(x, d)``)."""
+    if decimals is None or bounds is None:
+        decimals, bounds = _interval_decimals(iv)
+    show = show or fmt.num
+    return f"{show(iv.point, decimals)} [{show(iv.lo, bounds)} – {show(iv.hi, bounds)}]"
+
+
+def _quantity(obj: Any, name: str, v: Any) -> Any:
+    """``v``, the field ``name`` of ``obj``, as the report prints it (a :class:`Shown`),
+    or ``v`` itself when it is not one of the result's quantities."""
+    spec = QUANTITIES.get(type(obj).__name__, {}).get(name)
+    if spec is None or v is None or isinstance(v, (str, bool)):
+        return v
+    kind, dec, bound = spec
+    show = KINDS[kind]
+
+    def one(x: float) -> str:
+        return show(x, _decimals(obj, dec, x))
+
+    if type(v).__name__ == "Interval":
+        return Shown(interval_text(v, show, _decimals(obj, dec, v.point),
+                                   _decimals(obj, bound, v.point, bound=True)))
+    if isinstance(v, tuple) and len(v) == 2 and type(v[1]).__name__ == "Interval":
+        return Shown(f"{v[0]}: " + interval_text(v[1], show, _decimals(obj, dec, v[1].point),
+                                                  _decimals(obj, bound, v[1].point, True)))
+    if isinstance(v, (list, tuple)):
+        shown = [one(x) for x in v[:6]]
+        more = f", … ({len(v)} in all)" if len(v) > 6 else ""
+        return Shown(", ".join(shown) + more)
+    if isinstance(v, (int, float)):
+        return Shown(one(v))
+    return v
+
+
+BARE_UNITS = {"usd_bn", "percent", "years", "count"}
+"""Units that :func:`bilateral.report.story.fmt.value` writes (or that need no word)."""
+
+
+def figure_text(f: Any) -> str:
+    """A figure as printed (``more than``, ``about``), with its unit: ``USD 240.1 bn``,
+    ``187,000 people``."""
+    rel = {"gt": "more than ", "approx": "about "}.get(f.relation, "")
+    unit = "" if f.unit in BARE_UNITS else f" {f.unit}"
+    return f"{rel}{fmt.value(f.value, f.unit, f.decimals)}{unit}"
 
 
 def _text(v: Any, depth: int = 0) -> str:
     """A value as short plain text (escaped by the caller)."""
     name = type(v).__name__
+    if isinstance(v, Shown):
+        return str(v)
     if v is None:
         return "—"
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, int):
-        return str(v)
+        return str(v).replace("-", fmt.MINUS)
     if isinstance(v, float):
         return _num(v)
     if isinstance(v, str):
@@ -84,14 +239,11 @@ def _text(v: Any, depth: int = 0) -> str:
     if isinstance(v, date):
         return v.isoformat()
     if name == "Interval":
-        return f"{_num(v.point)} [{_num(v.lo)} – {_num(v.hi)}]"
+        return interval_text(v)
     if name == "Period":
         return v.text
     if name == "Figure":
-        from bilateral.report.story.fmt import value
-
-        rel = {"gt": "more than ", "approx": "about "}.get(v.relation, "")
-        return f"{rel}{value(v.value, v.unit, v.decimals)} ({v.id})"
+        return f"{figure_text(v)} ({v.id})"
     if isinstance(v, (list, tuple)):
         shown = [_text(x, depth + 1) for x in v[:6]]
         more = f", … ({len(v)} in all)" if len(v) > 6 else ""
@@ -104,6 +256,8 @@ def _text(v: Any, depth: int = 0) -> str:
 
 
 def _numeric(v: Any) -> bool:
+    if isinstance(v, Shown):
+        return v.numeric
     return (isinstance(v, (int, float)) and not isinstance(v, bool)) or type(v).__name__ in (
         "Interval", "Figure")
 
@@ -118,10 +272,12 @@ def _columns(obj: Any) -> list[str]:
 
 
 def _value(obj: Any, name: str) -> Any:
+    """The field ``name`` of ``obj`` as the report prints it (see :data:`QUANTITIES`)."""
     try:
-        return getattr(obj, name)
+        v = getattr(obj, name)
     except Exception as exc:  # a property that cannot be computed says why
         return f"({type(exc).__name__}: {exc})"
+    return _quantity(obj, name, v)
 
 
 def _table(rows: list[list[Any]], headers: list[str], caption: str, hint: str = "",
@@ -152,12 +308,9 @@ def _table(rows: list[list[Any]], headers: list[str], caption: str, hint: str = 
 # ---------------------------------------------------------------------------- objects
 
 def _dataset(ds: Any) -> str:
-    from bilateral.report.story.fmt import value
-
     article = list(ds.figures.values())
-    rows = [[f.id, f.label, ({"gt": "more than ", "approx": "about "}.get(f.relation, "")
-                             + value(f.value, f.unit, f.decimals)), f.unit, f.period.text,
-             f.source_id] for f in article]
+    rows = [[f.id, f.label, figure_text(f), f.unit, f.period.text, f.source_id]
+            for f in article]
     by_file: dict[str, list] = {}
     for f in ds.context.values():
         by_file.setdefault(f.file, []).append(f)
@@ -172,9 +325,7 @@ def _dataset(ds: Any) -> str:
 
 
 def _figures(figs: list) -> str:
-    from bilateral.report.story.fmt import value
-
-    rows = [[f.id, f.label, value(f.value, f.unit, f.decimals), f.unit, f.period.text,
+    rows = [[f.id, f.label, figure_text(f), f.unit, f.period.text,
              f.source_id, f.quote] for f in figs[:MAX_ROWS]]
     more = f"{len(figs) - MAX_ROWS} more not shown." if len(figs) > MAX_ROWS else ""
     return _table(rows, ["id", "label", "value", "unit", "period", "source", "quote"],
@@ -195,7 +346,7 @@ def _scenarios(paths: list) -> str:
     from bilateral.report.story.words import growth_label
 
     years = paths[0].years
-    rows = [[y] + [p.values[k] for p in paths] for k, y in enumerate(years)]
+    rows = [[y] + [Shown(fmt.num(p.values[k], 1)) for p in paths] for k, y in enumerate(years)]
     rows.append(["first year at the milestone"] + [p.first_year_at_milestone for p in paths])
     return _table(rows, ["year"] + [growth_label(p.growth_pct) for p in paths],
                   f"{len(paths)} constant-growth path{'s' if len(paths) != 1 else ''}, "
@@ -211,6 +362,8 @@ def _one(obj: Any) -> str:
         return _figures([obj])
     if name == "Claim":
         return _claims([obj])
+    if name == "Scenario":
+        return _scenarios([obj])
     if name in ("Interval", "Period"):
         return f'<span class="bilateral-value">{_e(_text(obj))}</span>'
     rows = [[n, _value(obj, n)] for n in _columns(obj)]
