@@ -1,33 +1,71 @@
 """Tables too wide for the page, made to fit it before the PDF is laid out.
 
-A screen scrolls a wide table; a page cannot. A table whose columns, at the width their
-longest words need, add up to more than the text block is first set a little smaller
-(down to ``MIN_SCALE`` of its size); if that is not enough, it is split into blocks of
-columns that each fit, the index columns (the leading header cells of the body rows, as
-pandas writes them) repeated in every block, each block headed "Columns a–b of n" — as
-pandas itself wraps a wide frame when it prints one. What still does not fit wraps inside
-its cells (the print rules of ``notebook.css``), so no character leaves the page.
-
-The widths are estimates from character counts (DejaVu Sans advances about 0.62 em per
-character), erring wide.
+A screen scrolls a wide table; a page cannot. No value of a table's cells and no word of
+its headers is ever broken inside: a table whose columns, at the width their longest
+unbroken words need (measured with the advance widths of the DejaVu Sans fonts the page
+sets tables in), add up to more than the text block is first set a little smaller (down
+to ``MIN_SCALE`` of its size); if that is not enough, it is split into blocks of columns
+that each fit, the index columns (the leading header cells of the body rows, as pandas
+writes them) repeated in every block, each block headed "Columns a–b of n" — as pandas
+itself wraps a wide frame when it prints one. Cells wrap only at spaces (the tables are
+marked ``fits``). Only a column whose one word is wider than the whole text block, or a
+table kept whole (``split=False``), wraps inside its words (marked ``break-anywhere``), so
+that no character leaves the page.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import re
 
 PAGE_WIDTH_PT = {"A4": 595.28, "letter": 612.0}
 MARGINS_PT = 2 * 18 / 25.4 * 72
 """The left and right margins of ``@page`` in report.css (18 mm each)."""
 FONT_PT = 8.0
-"""Tables' font size in print (0.8rem of a 10 pt page; DataFrames are set at 0.75rem)."""
+"""Tables' font size in print (0.8rem of a 10 pt page)."""
+OUTPUT_FONT_PT = 7.5
+"""An HTML output's tables (DataFrames): 0.75rem (notebook.css)."""
 CHAR_EM = 0.62
-PAD_PT = 9.0
-"""Horizontal padding of a cell, both sides (0.45rem each in notebook.css)."""
-WORD_CAP = 24
-"""A longer word wraps inside its cell anyway: it is counted as this many characters."""
+FALLBACK_EM = 1.0
+"""The advance of a character the DejaVu fonts lack (CJK: a full em), and of every
+character when the fonts cannot be read."""
+PAD_PT = 9.0 + 1.0
+"""Horizontal padding of a cell, both sides (0.45rem each in notebook.css), and a point
+for borders and rounding."""
+SLACK = 0.97
+"""The share of the text block a table is planned to fill: room for kerning and rounding."""
 MIN_SCALE = 0.8
+FIT_CLASS = "fits"
+BREAK_CLASS = "break-anywhere"
+
+
+@functools.lru_cache(maxsize=2)
+def _advances(bold: bool) -> dict[int, float]:
+    """Each character's advance width in em, in DejaVu Sans (Bold), the fonts tables are
+    set in; empty when the font cannot be found or read."""
+    import subprocess
+
+    try:
+        path = subprocess.run(
+            ["fc-match", "-f", "%{file}", "DejaVu Sans:bold" if bold else "DejaVu Sans"],
+            capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        from fontTools.ttLib import TTFont
+
+        # What fontconfig gives for the name is what WeasyPrint (Pango) lays tables in.
+        font = TTFont(path, lazy=True)
+        metrics, upm = font["hmtx"].metrics, font["head"].unitsPerEm
+        return {c: metrics[g][0] / upm for c, g in font.getBestCmap().items()}
+    except Exception:  # no fontconfig, no font: the fallback advance, erring wide
+        return {}
+
+
+def text_em(text: str, bold: bool = False) -> float:
+    """The width of ``text`` on one line, in em of DejaVu Sans (Bold)."""
+    advances = _advances(bold)
+    if not advances:
+        return len(text) * FALLBACK_EM
+    return sum(advances.get(ord(ch), FALLBACK_EM) for ch in text)
 
 
 def _int(value, fallback: int = 1) -> int:
@@ -65,27 +103,33 @@ def _layout(table):
     return placed, columns
 
 
-def _need(cell) -> int:
-    """Characters the cell needs on one line: its longest word, or all of it when it may
-    not wrap."""
+_BOLD = re.compile(r"font-weight\s*:\s*(bold|[6-9]00)", re.I)
+
+
+def _need(cell) -> float:
+    """The cell's min-content width, in em: its widest word (white space is where a cell
+    may wrap), or all of it when it may not wrap."""
     text = cell.get_text(" ")
     style = (cell.get("style") or "").replace(" ", "").lower()
+    bold = cell.name == "th" or bool(_BOLD.search(style)) or cell.find(["b", "strong"]) \
+        is not None
     if "white-space:nowrap" in style or "num" in (cell.get("class") or []):
-        return min(len(text.strip()), 3 * WORD_CAP)
-    return min(max((len(w) for w in text.split()), default=0), WORD_CAP)
+        return text_em(" ".join(text.split()), bold)
+    return max((text_em(w, bold) for w in text.split()), default=0.0)
 
 
-def _widths(placed, columns) -> list[float]:
+def _widths(placed, columns, font_pt: float) -> list[float]:
+    """Each column's min-content width in pt: (text width, padding)."""
     widths = [0.0] * columns
     for row in placed:
         for cell, c, span in row:
-            need = _need(cell) * CHAR_EM * FONT_PT + PAD_PT
+            need = _need(cell) * font_pt
             if span == 1:
                 widths[c] = max(widths[c], need)
             else:  # spread over its columns
                 for k in range(c, min(c + span, columns)):
                     widths[k] = max(widths[k], need / span)
-    return [max(w, PAD_PT + FONT_PT * CHAR_EM) for w in widths]
+    return widths
 
 
 def _stub(placed, columns) -> int:
@@ -103,15 +147,13 @@ def _stub(placed, columns) -> int:
     return 0
 
 
-def _blocks(widths, stub, room) -> list[tuple[int, int]] | None:
-    """Column ranges after the stub, each fitting ``room`` beside the stub; None when even
-    one column does not."""
+def _blocks(widths, stub, room) -> list[tuple[int, int]]:
+    """Column ranges after the stub, each fitting ``room`` beside the stub (``widths``
+    include the padding); a column that does not fit even alone is a block of its own."""
     left = room - sum(widths[:stub])
     blocks, start, used = [], stub, 0.0
     for k in range(stub, len(widths)):
-        if widths[k] > left:
-            return None
-        if used + widths[k] > left:
+        if used + widths[k] > left and k > start:
             blocks.append((start, k))
             start, used = k, 0.0
         used += widths[k]
@@ -188,36 +230,50 @@ def lean_code(html: str, style: str = "default") -> str:
     return _HIGHLIGHT.sub(lambda m: _TOKEN_SPAN.sub(unwrap, m.group(0)), html)
 
 
+def _add_class(tag, name: str) -> None:
+    classes = list(tag.get("class") or [])
+    if name not in classes:
+        tag["class"] = classes + [name]
+
+
 def fit_tables(html: str, paper: str = "A4", split: bool = True) -> str:
-    """``html`` with each table too wide for the text block set smaller or split into
-    column blocks; the same string when every table fits."""
+    """``html`` with each table marked ``fits`` (its cells wrap only at spaces), set
+    smaller or split into column blocks when its unbroken words do not fit the text block
+    side by side; marked ``break-anywhere`` where nothing else fits. The same string when
+    there is no table."""
     if "<table" not in html:
         return html
     from bs4 import BeautifulSoup
 
-    room = PAGE_WIDTH_PT.get(paper, PAGE_WIDTH_PT["A4"]) - MARGINS_PT
+    room = (PAGE_WIDTH_PT.get(paper, PAGE_WIDTH_PT["A4"]) - MARGINS_PT) * SLACK
     soup = BeautifulSoup(html, "html.parser")
-    changed = False
     for table in soup.find_all("table"):
         if table.find_parent("table") is not None or table.find_parent("head") is not None:
             continue
         placed, columns = _layout(table)
-        if columns < 2:
+        font_pt = OUTPUT_FONT_PT if table.find_parent(class_="output_html") else FONT_PT
+        text = _widths(placed, columns, font_pt)
+        pads = PAD_PT * columns
+        if sum(text) + pads <= room:
+            _add_class(table, FIT_CLASS)
             continue
-        widths = _widths(placed, columns)
-        total = sum(widths)
-        if total <= room:
-            continue
-        changed = True
-        if total * MIN_SCALE <= room or not split:
-            scale = max(room / total, MIN_SCALE)
+        scale = (room - pads) / sum(text) if room > pads else 0.0
+        if scale >= MIN_SCALE or (not split and scale > 0):
+            scale = max(scale, MIN_SCALE)
             style = (table.get("style") or "").rstrip("; ")
             table["style"] = (style + "; " if style else "") + \
-                f"font-size: {FONT_PT * scale:.2f}pt"
+                f"font-size: {font_pt * scale:.2f}pt"
+            _add_class(table, FIT_CLASS if (room - pads) / sum(text) >= MIN_SCALE
+                       else BREAK_CLASS)
             continue
+        if not split or columns < 2:
+            _add_class(table, BREAK_CLASS)
+            continue
+        widths = [w + PAD_PT for w in text]
         stub = _stub(placed, columns)
         blocks = _blocks(widths, stub, room)
-        if blocks is None or len(blocks) < 2:
+        if len(blocks) < 2:
+            _add_class(table, BREAK_CLASS)
             continue
         wrapper = soup.new_tag("div", attrs={"class": "table-split"})
         data_columns = columns - stub
@@ -227,8 +283,12 @@ def fit_tables(html: str, paper: str = "A4", split: bool = True) -> str:
                            + (" (continued)" if i else ""))
             holder = soup.new_tag("div", attrs={"class": "table-part"})
             holder.append(note)
-            holder.append(_part(soup, table, placed, set(range(stub)) | set(range(a, b)),
-                                first=i == 0))
+            part = _part(soup, table, placed, set(range(stub)) | set(range(a, b)),
+                         first=i == 0)
+            fits = sum(widths[:stub]) + sum(widths[a:b]) <= room
+            _add_class(part, FIT_CLASS if fits else BREAK_CLASS)
+            holder.append(part)
             wrapper.append(holder)
         table.replace_with(wrapper)
-    return str(soup) if changed else html
+    return str(soup)
+

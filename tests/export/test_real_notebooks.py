@@ -1,0 +1,153 @@
+"""The exporters on notebooks like the tutorials people convert (``real_notebooks.py``):
+tables of 2 to 40 columns whose values stay whole, maths that renders or says so, ANSI
+colours, the title a reader expects, prose around inline code, the exporters' labels.
+
+Each check is worked out from the notebook's own content (pandas' HTML of each frame, the
+TeX of each formula, the colours of stock nbconvert's CSS), not from the exporters' code.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+from html import unescape
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from nbformat.v4 import new_markdown_cell, new_notebook
+
+from bilateral.export.html import ReportHTMLExporter
+from bilateral.export.pdf import WeasyPDFExporter
+from tests.export.real_notebooks import (
+    KERNEL,
+    bold_opening_notebook,
+    code,
+    linear_algebra_notebook,
+    table_output,
+    titanic_frame,
+    titanic_notebook,
+    traceback_notebook,
+)
+
+SIDE_MARGIN = 18 / 25.4 * 72  # the CSS @page margin, 18 mm, in points
+
+
+def to_html(nb, name="nb", **settings) -> str:
+    html, _ = ReportHTMLExporter(**settings).from_notebook_node(
+        nb, {"metadata": {"name": name, "path": ""}})
+    return html
+
+
+def to_pdf(nb, out: Path, name="nb", **settings) -> Path:
+    pdf, _ = WeasyPDFExporter(**settings).from_notebook_node(
+        nb, {"metadata": {"name": name, "path": ""}})
+    out.write_bytes(pdf)
+    return out
+
+
+def pdf_words(pdf: Path) -> list[tuple[float, float, float, float, float, str]]:
+    """Every word's box on every page: (page width, x0, y0, x1, y1, text), from
+    ``pdftotext -bbox``."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                         capture_output=True, text=True, timeout=120).stdout
+    found = []
+    for chunk in out.split("<page ")[1:]:
+        width = float(re.match(r'width="([\d.]+)"', chunk).group(1))
+        found += [(width, float(a), float(b), float(c), float(d), unescape(t))
+                  for a, b, c, d, t in re.findall(
+                      r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" '
+                      r'yMax="([-\d.]+)">([^<]*)<', chunk)]
+    return found
+
+
+def cell_tokens(frame) -> list[str]:
+    """The words of every cell and header of ``frame`` as pandas writes its HTML."""
+    soup = BeautifulSoup(frame._repr_html_(), "html.parser")
+    return [w for cell in soup.find_all(["td", "th"]) for w in cell.get_text(" ").split()]
+
+
+def off_page(words) -> list[str]:
+    return [w[5] for w in words if w[1] < SIDE_MARGIN - 3 or w[3] > w[0] - SIDE_MARGIN + 3]
+
+
+# --- 1. tables: no value broken ----------------------------------------------------------------
+
+KINDS = ("int", "float", "word", "name", "flag", "ident", "big")
+
+
+def sweep_frame(columns: int, rows: int = 3):
+    """A frame of ``columns`` columns mixing short and long values and headers; every value
+    unique in the notebook, so that a broken one cannot be found whole elsewhere."""
+    import pandas as pd
+
+    rnd = random.Random(columns)
+    data = {}
+    for k in range(columns):
+        kind = KINDS[(k + columns) % len(KINDS)]
+        head = f"{kind}_{columns}_{k}" + ("_measured_value" if k % 3 == 0 else "")
+        values = []
+        for r in range(rows):
+            u = columns * 1000 + k * 10 + r
+            values.append({
+                "int": u, "float": u + 0.1234, "word": f"female{u}",
+                "name": f"{rnd.choice(['Braund', 'Heikkinen'])}{u}, Mr. Owen Harris",
+                "flag": f"T{u}", "ident": f"id_{u}_" + "x" * (k % 9),
+                "big": u * 1234567.891}[kind])
+        data[head] = values
+    return pd.DataFrame(data)
+
+
+WIDTHS = range(2, 41)
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    frames = {n: sweep_frame(n) for n in WIDTHS}
+    nb = new_notebook(metadata=dict(KERNEL), cells=[
+        code(f"frame({n})", table_output(f), count=i + 1)
+        for i, (n, f) in enumerate(frames.items())])
+    pdf = to_pdf(nb, tmp_path_factory.mktemp("sweep") / "sweep.pdf")
+    return frames, pdf_words(pdf)
+
+
+@pytest.mark.slow
+def test_every_table_value_is_whole_at_every_width(sweep):
+    """Frames of 2 to 40 columns: every word of every cell and header is one word of the
+    PDF, whole, and no word leaves the page."""
+    frames, words = sweep
+    seen = {w[5] for w in words}
+    broken = [(n, t) for n, f in frames.items() for t in cell_tokens(f) if t not in seen]
+    assert not broken, f"{len(broken)} values broken, e.g. {broken[:10]}"
+    assert not off_page(words), off_page(words)[:10]
+
+
+@pytest.mark.slow
+def test_wide_tables_are_split_into_numbered_column_blocks(sweep):
+    """A frame too wide for the page comes in blocks headed "Columns a–b of n" that cover
+    its columns once, in order; the widest ones need several."""
+    frames, words = sweep
+    text = " ".join(w[5] for w in words)
+    notes = re.findall(r"Columns (\d+)–(\d+) of (\d+)", text)
+    by_table: dict[int, list[tuple[int, int]]] = {}
+    for a, b, n in notes:
+        by_table.setdefault(int(n), []).append((int(a), int(b)))
+    assert max(by_table) == 40 and len(by_table[40]) >= 3, by_table.get(40)
+    for n, blocks in by_table.items():
+        covered = [c for a, b in blocks for c in range(a, b + 1)]
+        assert covered == list(range(1, n + 1)), (n, blocks)
+    assert 2 not in by_table, "a two-column frame was split"
+
+
+def test_titanic_frame_on_paper(tmp_path):
+    """The tutorial's 16-column passenger frame: every value whole, the passengers' index
+    repeated in each block of columns."""
+    frame = titanic_frame()
+    words = pdf_words(to_pdf(titanic_notebook(), tmp_path / "t.pdf"))
+    seen = [w[5] for w in words]
+    missing = [t for t in cell_tokens(frame) if t not in seen]
+    assert not missing, missing[:10]
+    blocks = len(re.findall(r"Columns", " ".join(seen)))
+    assert blocks >= 2
+    assert not off_page(words)
