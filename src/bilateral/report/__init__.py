@@ -9,7 +9,7 @@
 ``record``     a report's results record (``results.json``), computed from the above
 ``plugin``     what the build engine is given (entry point ``bilateral.reports``)
 ``jupyter/``   inside a notebook: ``frames``, ``charts``, ``display``, ``present``,
-               ``narrative``, ``notebook``
+               ``narrative``, ``notebook``, ``whatif``
 =============  ==========================================================================
 
 A notebook imports the modules by their short names, wherever they live::
@@ -44,6 +44,7 @@ MODULES = {
     "present": "bilateral.report.jupyter.present",
     "narrative": "bilateral.report.jupyter.narrative",
     "notebook": "bilateral.report.jupyter.notebook",
+    "whatif": "bilateral.report.jupyter.whatif",
 }
 """Short name → module: what ``from bilateral.report import <name>`` gives."""
 
