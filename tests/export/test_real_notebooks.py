@@ -151,3 +151,89 @@ def test_titanic_frame_on_paper(tmp_path):
     blocks = len(re.findall(r"Columns", " ".join(seen)))
     assert blocks >= 2
     assert not off_page(words)
+
+
+# --- 2. maths: rendered, or shown as TeX with a warning ----------------------------------------
+
+SCRIPT_CHILDREN = {"msup": 2, "msub": 2, "mfrac": 2, "mroot": 2, "mover": 2, "munder": 2,
+                   "msubsup": 3, "munderover": 3}
+UNRENDERABLE = [r"\ce{H2O + CO2}", r"\begin{foo} a & b \end{foo}"]
+
+
+def maths_html(nb, exporter_cls=ReportHTMLExporter) -> str:
+    exporter = exporter_cls()
+    html, _ = ReportHTMLExporter.from_notebook_node(exporter, nb, {"metadata": {"name": "m"}})
+    return html
+
+
+def test_matrices_and_common_maths_render_as_well_formed_mathml(caplog):
+    from tests.export.real_notebooks import MATHS
+
+    html = maths_html(linear_algebra_notebook())
+    soup = BeautifulSoup(html, "html.parser")
+    alts = [" ".join(m.get("alttext", "").split()) for m in soup.find_all("math")]
+    for tex in MATHS:
+        assert " ".join(tex.split()) in alts, tex
+    assert not soup.select(".math-unrendered, code.math-source")
+    for el in soup.find_all(list(SCRIPT_CHILDREN)):
+        assert len(el.find_all(True, recursive=False)) == SCRIPT_CHILDREN[el.name], el
+    # A^T = [..]^T: the second superscript's base is the whole bracketed matrix.
+    matrix = soup.find("math", alttext=lambda a: a and a.startswith("A^T"))
+    sups = matrix.find_all("msup")
+    assert len(sups) == 2
+    base, script = sups[1].find_all(True, recursive=False)
+    assert script.get_text() == "T" and base.find("mtable") is not None
+    fences = base.find_all("mo")
+    assert (fences[0].get_text(), fences[-1].get_text()) == ("[", "]")
+    # sympy's text/latex output of a matrix
+    assert any("\\left[\\begin{matrix}1 & 3" in a for a in alts)
+
+
+def test_matrices_and_common_maths_are_drawn_in_the_pdf(tmp_path):
+    from tests.export.real_notebooks import MATHS
+
+    html = maths_html(linear_algebra_notebook(), WeasyPDFExporter)
+    soup = BeautifulSoup(html, "html.parser")
+    drawn = [" ".join(i["alt"].split()) for i in soup.select("img.math-svg")]
+    for tex in MATHS:
+        assert " ".join(tex.split()) in drawn, tex
+    assert not soup.select(".math-unrendered, code.math-source")
+    text = " ".join(w[5] for w in pdf_words(to_pdf(linear_algebra_notebook(),
+                                                   tmp_path / "m.pdf")))
+    assert "bmatrix" not in text and "formula" not in text
+
+
+@pytest.mark.parametrize("exporter_cls", [ReportHTMLExporter, WeasyPDFExporter])
+def test_maths_that_cannot_render_is_shown_as_tex_with_a_warning(exporter_cls):
+    nb = new_notebook(metadata=dict(KERNEL), cells=[new_markdown_cell(
+        f"Water: ${UNRENDERABLE[0]}$ and $${UNRENDERABLE[1]}$$ but $x^2$ is fine.")])
+    soup = BeautifulSoup(maths_html(nb, exporter_cls), "html.parser")
+    failed = soup.select(".math-unrendered")
+    assert [squash(f.code.get_text()) for f in failed] == [
+        f"${UNRENDERABLE[0]}$", f"$${UNRENDERABLE[1]}$$"]
+    assert all("formula not rendered" in f.get_text() for f in failed)
+    assert len(soup.find_all("math") or soup.select("img.math-svg")) == 1
+
+
+def test_the_warning_is_on_the_pdf_page(tmp_path):
+    nb = new_notebook(metadata=dict(KERNEL), cells=[new_markdown_cell(
+        f"Water: ${UNRENDERABLE[0]}$ here.")])
+    text = squash(" ".join(w[5] for w in pdf_words(to_pdf(nb, tmp_path / "w.pdf"))))
+    assert "\\ce{H2O" in text and "[formula not rendered: shown as TeX]" in text
+
+
+def test_malformed_mathml_is_refused():
+    import xml.etree.ElementTree as ET
+
+    from bilateral.export.maths import well_formed
+
+    four = "<math><msup><mo>[</mo><mtable/><mo>]</mo><mi>T</mi></msup></math>"
+    assert not well_formed(ET.fromstring(four))
+    assert not well_formed(ET.fromstring("<math><mfrac><mn>1</mn></mfrac></math>"))
+    assert not well_formed(ET.fromstring("<math><mtable><mi>x</mi></mtable></math>"))
+    assert well_formed(ET.fromstring("<math><msup><mrow><mo>[</mo><mtable/><mo>]</mo></mrow>"
+                                     "<mi>T</mi></msup></math>"))
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())

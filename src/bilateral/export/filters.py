@@ -13,6 +13,10 @@ import re
 from nbconvert.filters.markdown_mistune import IPythonRenderer
 
 
+UNRENDERED = "[formula not rendered: shown as TeX]"
+"""Written after the TeX of a formula that could not be rendered, in the page itself."""
+
+
 class _Maths:
     """Formulas found while the template renders, each left in the page as a token (plain
     text, which survives sanitizing), and put in place once the page is complete.
@@ -46,10 +50,13 @@ class _Maths:
             tex, display = self.items[int(m.group(1))]
             out = render(tex, display) if render else None
             if out is None:
-                if render:
-                    self.failed += 1
                 mark = "$$" if display else "$"
-                return f'<code class="math-source">{html_lib.escape(mark + tex + mark)}</code>'
+                source = f'<code class="math-source">{html_lib.escape(mark + tex + mark)}</code>'
+                if not render:  # maths left as TeX by choice (render_math=False)
+                    return source
+                self.failed += 1
+                return (f'<span class="math-unrendered{" math-display" if display else ""}">'
+                        f'{source} <span class="math-warning">{UNRENDERED}</span></span>')
             return out
 
         def in_address(m):  # a heading's id and its anchor link: the TeX, as nbconvert has it

@@ -92,12 +92,65 @@ _UNKNOWN = re.compile(r"<m[io]>\\[A-Za-z]+</m[io]>")
 its TeX source instead."""
 
 
+_FENCED_MATRIX = re.compile(r"\\(begin|end)\{([pbBvV])matrix\}")
+_FENCES = {"p": ("(", ")"), "b": ("[", "]"), "B": ("\\{", "\\}"), "v": ("|", "|"),
+           "V": ("\\|", "\\|")}
+
+
+def _fenced_matrix(m: re.Match) -> str:
+    """``\\begin{bmatrix}`` as ``\\left[\\begin{matrix}`` (and its end): latex2mathml
+    writes a fenced matrix as three loose siblings, so that a superscript after it
+    (``\\end{bmatrix}^T``) takes all three as its base (an ``msup`` of four children);
+    ``\\left…\\right`` makes one group, whose fences stretch."""
+    left, right = _FENCES[m.group(2)]
+    if m.group(1) == "begin":
+        return f"{{\\left{left}\\begin{{matrix}}"
+    return f"\\end{{matrix}}\\right{right}}}"
+
+
+_ALIGNED = re.compile(r"\\(begin|end)\{(?:aligned|alignedat|alignat\*?)\}(?:\{\d+\})?")
+_GATHERED = re.compile(r"\\(begin|end)\{(?:gathered|gather\*?|multline\*?)\}")
+
+
 def _prepare(tex: str) -> str:
     """TeX that latex2mathml reads: labels dropped (there are no references to resolve),
-    eqnarray as the three-column array it is."""
+    eqnarray as the three-column array it is, fenced matrices as one group, ``aligned``
+    and ``alignat`` as ``align*``, and ``gather``, ``gathered``, ``multline`` as a
+    one-column array (latex2mathml writes these as one line with line-break spaces, which
+    browsers do not break at)."""
     tex = _LABEL.sub("", tex)
+    tex = _FENCED_MATRIX.sub(_fenced_matrix, tex)
+    tex = _ALIGNED.sub(lambda m: "\\begin{align*}" if m.group(1) == "begin"
+                       else "\\end{align*}", tex)
+    tex = _GATHERED.sub(lambda m: "\\begin{array}{c}" if m.group(1) == "begin"
+                        else "\\end{array}", tex)
     return _EQNARRAY.sub(lambda m: "\\begin{array}{rcl}" if m.group(1) == "begin"
                          else "\\end{array}", tex)
+
+
+ARITY = {"msub": 2, "msup": 2, "mfrac": 2, "mroot": 2, "munder": 2, "mover": 2,
+         "msubsup": 3, "munderover": 3}
+"""Elements with a fixed number of children (MathML Core); the others take any number."""
+
+
+def well_formed(root: ET.Element) -> bool:
+    """Whether every element of ``root`` has the children its kind needs: scripts and
+    fractions their fixed count, table rows only cells, tables only rows. latex2mathml
+    sometimes writes a script with more children than its kind takes, which a browser
+    draws wrong without a word; such a formula is shown as its TeX instead."""
+    for el in root.iter():
+        tag = el.tag.split("}", 1)[-1]
+        children = [c.tag.split("}", 1)[-1] for c in el]
+        if tag in ARITY and len(children) != ARITY[tag]:
+            return False
+        if tag in TOKENS and (el.text or "").strip() == "&":  # an alignment outside a table
+            return False
+        if tag == "mtable" and any(c not in ("mtr", "mlabeledtr") for c in children):
+            return False
+        if tag in ("mtr", "mlabeledtr") and any(c != "mtd" for c in children[
+                1 if tag == "mlabeledtr" else 0:]):
+            return False
+    return True
 
 
 @functools.lru_cache(maxsize=1024)
@@ -116,6 +169,9 @@ def _mathml(tex: str, display: bool) -> str | None:
         if parsed.tag.split("}", 1)[-1] != "math":
             return None
         root = _clean(parsed)
+        if not well_formed(root):
+            log.debug("maths not converted (malformed MathML): %s", tex[:80])
+            return None
     except Exception as exc:  # any failure of the converter: the source is shown instead
         log.debug("maths not converted (%s): %s", type(exc).__name__, tex[:80])
         return None
