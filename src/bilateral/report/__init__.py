@@ -9,7 +9,7 @@
 ``record``     a report's results record (``results.json``), computed from the above
 ``plugin``     what the build engine is given (entry point ``bilateral.reports``)
 ``jupyter/``   inside a notebook: ``frames``, ``charts``, ``display``, ``present``,
-               ``narrative``, ``notebook``, ``whatif``
+               ``narrative``, ``notebook``, ``whatif``, ``preview``
 =============  ==========================================================================
 
 A notebook imports the modules by their short names, wherever they live::
@@ -45,6 +45,7 @@ MODULES = {
     "narrative": "bilateral.report.jupyter.narrative",
     "notebook": "bilateral.report.jupyter.notebook",
     "whatif": "bilateral.report.jupyter.whatif",
+    "preview": "bilateral.report.jupyter.preview",
 }
 """Short name → module: what ``from bilateral.report import <name>`` gives."""
 
