@@ -237,3 +237,92 @@ def test_malformed_mathml_is_refused():
 
 def squash(text: str) -> str:
     return " ".join(text.split())
+
+
+# --- 3. ANSI colours ---------------------------------------------------------------------------
+
+CODE_BACKGROUNDS = ("#ffffff", "#f4f6f8", "#fff5e6", "#fdeeea")
+"""The page, and the tints of code, stderr and errors (report.css, notebook.css)."""
+
+
+def stock_ansi_rules() -> dict[str, str]:
+    """Stock nbconvert's colour of each ``ansi-*`` class, from its installed classic CSS."""
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path("nbconvert", "templates"):
+        css = Path(folder, "classic", "static", "style.css")
+        if css.is_file():
+            return dict(re.findall(r"\.(ansi-[a-z-]+-(?:fg|bg))\s*\{\s*(?:background-)?color:"
+                                   r"\s*(#[0-9A-Fa-f]{6});", css.read_text(encoding="utf-8")))
+    pytest.fail("nbconvert's classic template CSS is not installed")
+
+
+def luminance(colour: str) -> float:
+    def channel(c):
+        c = int(colour[c:c + 2], 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def hue(colour: str) -> float:
+    import colorsys
+
+    return colorsys.rgb_to_hls(*(int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)))[0] * 360
+
+
+def test_ansi_classes_are_coloured_as_stock_nbconvert_and_readable():
+    stock = stock_ansi_rules()
+    assert len(stock) >= 32, stock  # 8 colours, intense or not, foreground or background
+    html = to_html(traceback_notebook())
+    style = BeautifulSoup(html, "html.parser").style.string
+    ours = dict(re.findall(r"^\.(ansi-[a-z-]+-(?:fg|bg))\s*\{\s*(?:background-)?color:\s*"
+                           r"(#[0-9A-Fa-f]{6});", style, re.M))
+    for cls, colour in stock.items():
+        assert cls in ours, f"no rule for .{cls}"
+        if cls.endswith("-bg") or "inverse" in cls:  # inverse: white on black, as stock
+            assert ours[cls].lower() == colour.lower(), cls
+            continue
+        grey = max(abs(int(colour[i:i + 2], 16) - int(colour[1:3], 16)) for i in (3, 5)) < 40
+        assert grey or min(abs(hue(ours[cls]) - hue(colour)), 360 - abs(
+            hue(ours[cls]) - hue(colour))) < 20, (cls, ours[cls], colour)
+        for background in CODE_BACKGROUNDS:
+            assert contrast(ours[cls], background) >= 4.5, (cls, ours[cls], background)
+    assert re.search(r"\.ansi-bold\s*\{\s*font-weight:\s*bold", style)
+    assert re.search(r"\.ansi-underline\s*\{\s*text-decoration:\s*underline", style)
+    soup = BeautifulSoup(html, "html.parser")
+    names = [s.get_text() for s in soup.select(".output_error span.ansi-red-fg")]
+    assert names.count("KeyError") == 2, names
+
+
+def fill_colours(pdf: Path) -> set[tuple[float, float, float]]:
+    from pypdf import PdfReader
+
+    found = set()
+    for page in PdfReader(pdf).pages:
+        data = page.get_contents().get_data().decode("latin-1")
+        found |= {tuple(round(float(v), 2) for v in m) for m in re.findall(
+            r"([\d.]+) ([\d.]+) ([\d.]+) (?:rg|sc|scn)\b", data)}
+    return found
+
+
+def rgb(colour: str) -> tuple[float, float, float]:
+    return tuple(round(int(colour[i:i + 2], 16) / 255, 2) for i in (1, 3, 5))
+
+
+def test_ansi_colours_on_the_pdf_page_and_no_red_boxes(tmp_path):
+    """The traceback's red error names and the log's green marker are painted in the PDF in
+    the colours the HTML's CSS gives them; pygments' red box (#FF0000) around the lexer's
+    error tokens (``!pip``, ``df?``) is not."""
+    html = to_html(traceback_notebook())
+    style = BeautifulSoup(html, "html.parser").style.string
+    red = re.search(r"^\.ansi-red-fg \{ color: (#\w{6})", style, re.M).group(1)
+    green = re.search(r"^\.ansi-green-fg \{ color: (#\w{6})", style, re.M).group(1)
+    colours = fill_colours(to_pdf(traceback_notebook(), tmp_path / "t.pdf"))
+    assert rgb(red) in colours and rgb(green) in colours, colours
+    assert (1.0, 0.0, 0.0) not in colours
