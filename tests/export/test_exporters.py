@@ -409,8 +409,9 @@ def test_raw_cells_and_title_in_html():
     assert "raw without a format" in text
     for gone in ("LaTeX only", "rst only", "markdown only"):
         assert gone not in text
-    assert soup.title.string == "The real title"
-    assert soup.select_one(".running-header").string == "The real title"
+    # It opens with a paragraph: titled by its file name, not by the heading further down.
+    assert soup.title.string == "nb"
+    assert soup.select_one(".running-header").string == "nb"
 
 
 def test_raw_cells_and_title_in_pdf(tmp_path):
@@ -420,7 +421,7 @@ def test_raw_cells_and_title_in_pdf(tmp_path):
     text = squash(pdf_body(pdf))
     assert "raw html" in text and "raw without a format" in text
     assert "LaTeX only" not in text and "rst only" not in text
-    assert PdfReader(pdf).metadata.get("/Title") == "The real title"
+    assert PdfReader(pdf).metadata.get("/Title") == "nb"
 
 
 def test_title_from_metadata_first():

@@ -326,3 +326,45 @@ def test_ansi_colours_on_the_pdf_page_and_no_red_boxes(tmp_path):
     colours = fill_colours(to_pdf(traceback_notebook(), tmp_path / "t.pdf"))
     assert rgb(red) in colours and rgb(green) in colours, colours
     assert (1.0, 0.0, 0.0) not in colours
+
+
+# --- 4. the title ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cells, title", [
+    (["**Homework 3: regression** — due Friday.", "## Setup\n\nRun this first."], "homework"),
+    (["# Titanic: who survived?\n\nA first look."], "Titanic: who survived?"),
+    (["\n\nTrade flows\n===========\n\ntext"], "Trade flows"),
+    (["<!-- draft -->\n<h2>From <em>HTML</em></h2>"], "From HTML"),
+    (["Some text first.\n\n# A heading later"], "homework"),
+    (["```\n# a comment in a fence\n```"], "homework"),
+    (["", "## Opens the notebook (the first cell is empty)"],
+     "Opens the notebook (the first cell is empty)"),
+])
+def test_title_is_metadata_else_a_leading_heading_else_the_file_name(cells, title):
+    from bilateral.export.title import document_title
+
+    nb = new_notebook(metadata=dict(KERNEL), cells=[new_markdown_cell(c) for c in cells])
+    assert document_title(nb, "homework") == title
+    nb.metadata["title"] = "From the metadata"
+    assert document_title(nb, "homework") == "From the metadata"
+
+
+def test_a_notebook_opening_with_code_is_titled_by_its_file_name():
+    from bilateral.export.title import document_title
+
+    nb = new_notebook(metadata=dict(KERNEL), cells=[code("import numpy as np"),
+                                                   new_markdown_cell("# Results")])
+    assert document_title(nb, "analysis") == "analysis"
+
+
+def test_bold_opening_notebook_title_in_both_formats(tmp_path):
+    from pypdf import PdfReader
+
+    html = to_html(bold_opening_notebook(), name="homework3")
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.title.string == "homework3"
+    assert soup.select_one(".running-header").string == "homework3"
+    pdf = to_pdf(bold_opening_notebook(), tmp_path / "h.pdf", name="homework3")
+    assert PdfReader(pdf).metadata.get("/Title") == "homework3"
+    first_page = [w[5] for w in pdf_words(pdf) if w[2] < 60]  # the running header
+    assert "homework3" in first_page and "Setup" not in first_page

@@ -1,38 +1,57 @@
-"""A notebook's title: its ``metadata.title``, else its first markdown heading."""
+"""A notebook's title: its ``metadata.title``, else a heading it opens with, else its file
+name.
+
+Stock nbconvert takes ``metadata.title``, else the file name. A notebook that opens with a
+heading (the first thing in its first cell shown, as most tutorials do) is titled by that
+heading; any other notebook by its file name: a notebook that opens with bold text or a
+paragraph and has "## Setup" further down is not titled "Setup".
+"""
 
 from __future__ import annotations
 
 import re
 
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _ATX = re.compile(r"^\s{0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)[ \t]*$")
-_HTML_HEADING = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.I | re.S)
+_HTML_HEADING = re.compile(r"^\s*<h[1-6][^>]*>(.*?)</h[1-6]>", re.I | re.S)
+_INVISIBLE = re.compile(r"^\s*(?:<!--.*?-->|<a\s[^>]*>\s*</a>)\s*", re.S | re.I)
+_REMOVED = frozenset({"remove-cell", "remove_cell"})
 
 
-def first_heading(nb) -> str:
-    """The text of the notebook's first markdown heading (ATX, setext or HTML), or ""."""
+def _shown(cell) -> bool:
+    tags = cell.get("metadata", {}).get("tags", [])
+    return not (isinstance(tags, list) and _REMOVED & {t for t in tags if isinstance(t, str)})
+
+
+def leading_heading(nb) -> str:
+    """The text of the heading (ATX, setext or HTML) the notebook opens with: the first
+    thing of its first non-empty cell that is shown (blank lines, HTML comments and empty
+    anchors aside), or "" when the notebook opens with anything else."""
     for cell in nb.cells:
-        if cell.cell_type != "markdown" or not isinstance(cell.source, str):
+        source = cell.get("source")
+        if not isinstance(source, str) or not source.strip() or not _shown(cell):
             continue
-        fenced = False
-        previous = ""
-        for line in cell.source.splitlines():
-            if _FENCE.match(line):
-                fenced = not fenced
-                previous = ""
-                continue
-            if fenced:
-                continue
-            m = _ATX.match(line)
-            if m:
-                return _plain(m.group(1))
-            if previous.strip() and _SETEXT.match(line) and not line.lstrip().startswith("-"):
-                return _plain(previous)
-            m = _HTML_HEADING.search(line)
-            if m:
-                return _plain(m.group(1))
-            previous = line
+        if cell.get("cell_type") != "markdown":
+            return ""
+        text = source
+        while True:  # what a reader does not see before the first line
+            m = _INVISIBLE.match(text)
+            if not m or not m.group(0):
+                break
+            text = text[m.end():]
+        m = _HTML_HEADING.match(text)
+        if m:
+            return _plain(m.group(1))
+        lines = text.lstrip("\n").splitlines()
+        if not lines:
+            return ""
+        m = _ATX.match(lines[0])
+        if m:
+            return _plain(m.group(1))
+        if len(lines) > 1 and lines[0].strip() and _SETEXT.match(lines[1]) \
+                and not lines[0].lstrip().startswith(("-", "*", "+", ">")):
+            return _plain(lines[0])
+        return ""
     return ""
 
 
@@ -49,8 +68,8 @@ def _plain(markdown: str) -> str:
 
 
 def document_title(nb, name: str) -> str:
-    """The notebook's ``metadata.title``, else its first heading, else ``name``."""
+    """The notebook's ``metadata.title``, else the heading it opens with, else ``name``."""
     title = nb.metadata.get("title")
     if isinstance(title, str) and title.strip():
         return " ".join(title.split())
-    return first_heading(nb) or name or "Notebook"
+    return leading_heading(nb) or name or "Notebook"
