@@ -251,9 +251,61 @@ def _cmd_approve(args) -> int:
 
 def _say(message: str, stream=None) -> None:
     """Write one line ``bilateral: <message>``, as printable text (see ``text.printable``)."""
-    stream = stream or sys.stderr
-    stream.write(f"bilateral: {printable(message)}\n")
-    stream.flush()
+    _write(stream or sys.stderr, f"bilateral: {printable(message)}\n")
+
+
+def _write(stream, text: str) -> bool:
+    """Write ``text`` to ``stream`` and flush it; False when the stream is gone: closed
+    (``2>&-``), a pipe whose reader has left (``2>&1 | head -1``), a full disk. What the
+    command does never depends on its messages being read: it goes on, and its exit code
+    is its work's. The stream's descriptor then leads to ``/dev/null``, so that nothing
+    else writes into the dead pipe either (a library's warning, a process started later)."""
+    if stream is None:
+        return False
+    try:
+        stream.write(text)
+        stream.flush()
+        return True
+    except (OSError, ValueError):
+        _to_devnull(stream)
+        return False
+
+
+def _to_devnull(stream) -> None:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        fd = stream.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        if devnull != fd:
+            os.dup2(devnull, fd)
+            os.close(devnull)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _standard_streams() -> None:
+    """Descriptors 0, 1 and 2 open, and ``sys.stdout`` and ``sys.stderr`` objects, however
+    the command was started: a closed descriptor (``2>&-``) leads to ``/dev/null``, so that
+    no file the build opens later takes its number and receives what is meant for the
+    terminal (a library's or a child process's messages)."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                devnull = os.open(os.devnull, os.O_RDWR)
+                if devnull != fd:
+                    os.dup2(devnull, fd)
+                    os.close(devnull)
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        if getattr(sys, name) is None:  # Python found the descriptor closed at start
+            with contextlib.suppress(OSError, ValueError):
+                setattr(sys, name, open(fd, "w", encoding="utf-8", errors="backslashreplace",
+                                        buffering=1, closefd=False))
 
 
 class Progress:
@@ -270,8 +322,8 @@ class Progress:
 
     def __init__(self, quiet: bool, stream=None):
         self.stream = stream or sys.stderr
-        self.quiet = quiet
-        self.tty = self.stream.isatty() and os.environ.get("TERM") != "dumb"
+        self.quiet = quiet or self.stream is None
+        self.tty = _isatty(self.stream) and os.environ.get("TERM") != "dumb"
         self.rows: dict[str, tuple[str, str]] = {}
         self.drawn = 0
 
@@ -279,10 +331,11 @@ class Progress:
         if self.quiet:
             return
         if state == "warning":
+            clear = ""
             if self.tty and self.drawn:
-                self.stream.write(f"\x1b[{self.drawn}F\x1b[J")
+                clear = f"\x1b[{self.drawn}F\x1b[J"
                 self.drawn = 0
-            _say(f"warning: {detail}", self.stream)
+            self._put(f"{clear}bilateral: {printable(f'warning: {detail}')}\n")
             if self.tty and self.rows:
                 self._draw()
             return
@@ -291,7 +344,13 @@ class Progress:
             self.rows[key] = (state, detail)
             self._draw()
         elif state != "failed":
-            _say(f"{key}: {state}" + (f" ({detail})" if detail else ""), self.stream)
+            line = f"{key}: {state}" + (f" ({detail})" if detail else "")
+            self._put(f"bilateral: {printable(line)}\n")
+
+    def _put(self, text: str) -> None:
+        """Write to the stream; when it is gone, the build goes on without progress."""
+        if not self.quiet and not _write(self.stream, text):
+            self.quiet = True
 
     def _draw(self) -> None:
         width = max(40, _width() - 1)
@@ -302,12 +361,9 @@ class Progress:
         total = len(self.rows)
         filled = round(24 * done / total) if total else 0
         lines.append(f"[{'#' * filled}{'-' * (24 - filled)}] {done}/{total} done")
-        if self.drawn:
-            self.stream.write(f"\x1b[{self.drawn}F")
-        for line in lines:
-            self.stream.write(f"\x1b[2K{line[:width]}\n")
+        up = f"\x1b[{self.drawn}F" if self.drawn else ""
+        self._put(up + "".join(f"\x1b[2K{line[:width]}\n" for line in lines))
         self.drawn = len(lines)
-        self.stream.flush()
 
 
 def _width() -> int:
@@ -387,7 +443,7 @@ def _cmd_build(args) -> int:
         first, _, trace = text.partition("\n")
         _say(first)
         if args.debug and trace:
-            sys.stderr.write(trace.rstrip("\n") + "\n")
+            _write(sys.stderr, trace.rstrip("\n") + "\n")
     if failed:
         return EXIT_NOTEBOOK
     if not args.quiet and not args.dry_run:
@@ -412,8 +468,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``bilateral`` console script.
 
     Interrupts are handled from the first moment: SIGINT, SIGTERM and SIGHUP before any
-    argument is parsed or any module of the tool chain imported.
+    argument is parsed or any module of the tool chain imported. A closed or broken
+    stderr (or stdout) changes nothing of what the command does or of its exit code:
+    SIGPIPE is ignored (a write to a pipe whose reader has left fails instead, and is
+    let go: see :func:`_write`), and closed standard descriptors lead to ``/dev/null``.
     """
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    _standard_streams()
     with signals.handling():
         code = _main(argv)
     if argv is None:

@@ -55,7 +55,12 @@ except ImportError:  # pragma: no cover - Jinja2 < 3
 
 from bilateral import __version__
 from bilateral.export.filters import _Kept, _Markdown, _Maths
-from bilateral.export.preprocessors import ForeignNotebook, HidingTags, SectionAnchors
+from bilateral.export.preprocessors import (
+    ForeignNotebook,
+    HidingTags,
+    SectionAnchors,
+    well_formed,
+)
 from bilateral.export.sanitize import embedded_image, is_remote, placeholder
 from bilateral.export.sanitize import sanitize as _sanitize
 from bilateral.export.title import document_title
@@ -313,6 +318,9 @@ class ReportHTMLExporter(HTMLExporter):
     def from_notebook_node(self, nb, resources=None, **kw):
         resources = dict(resources or {})
         resources.setdefault("metadata", {})
+        nb, dropped = well_formed(nb)
+        if dropped and not self._quiet:
+            self.log.warning("metadata of the wrong shape left out: %s", ", ".join(dropped))
         run = self._start(nb, resources)
         self._run = run
         wanted = self.exclude_input

@@ -11,6 +11,10 @@ itself wraps a wide frame when it prints one. Cells wrap only at spaces (the tab
 marked ``fits``). Only a column whose one word is wider than the whole text block, or a
 table kept whole (``split=False``), wraps inside its words (marked ``break-anywhere``), so
 that no character leaves the page.
+
+Markup nested deeper than the layout engine can follow (:func:`limit_nesting`): what lies
+deeper than ``MAX_DEPTH`` elements is shown as plain text after a visible note, and flex
+and grid boxes nested deeper than ``MAX_FLEX`` are set as blocks.
 """
 
 from __future__ import annotations
@@ -292,3 +296,178 @@ def fit_tables(html: str, paper: str = "A4", split: bool = True) -> str:
         table.replace_with(wrapper)
     return str(soup)
 
+
+# --- nesting ---------------------------------------------------------------------------------
+
+MAX_DEPTH = 64
+"""Elements nested deeper than this (counted from ``<html>``; the template's own take 8)
+are laid out as plain text. WeasyPrint lays boxes out by recursion, 5 to 20 Python frames
+for each level: a few hundred nested ``<div>``s, lists or tables (a notebook's HTML output
+can hold any number) exceed Python's recursion limit and no PDF is made."""
+MIN_DEPTH = 16
+"""The least depth tried (:func:`bilateral.export.pdf`'s layout halves ``MAX_DEPTH`` while
+WeasyPrint still runs out of recursion)."""
+MAX_FLEX = 3
+"""Flex and grid containers nested deeper than this (by their inline style) are laid out
+as blocks: WeasyPrint lays a flex or grid container's content out several times, so the
+time grows with a power of their nesting (8 nested flex boxes take seconds, 12 minutes)."""
+NESTING_NOTE = "[Nested more than {depth} levels deep: what lies deeper is shown as plain text]"
+_NOTE_CLASS = "nesting-note"
+
+_VOID = frozenset("""area base basefont bgsound br col embed frame hr img input keygen link meta
+param source track wbr""".split())
+_RAW_TEXT = frozenset("script style xmp iframe noembed noframes noscript plaintext".split())
+_NOT_SHOWN = frozenset("script style template head title".split())
+_BLOCKS = frozenset("""address article aside blockquote br caption dd details div dl dt figcaption
+figure footer h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody
+td tfoot th thead tr ul""".split())
+_NAMESPACES = {"http://www.w3.org/1999/xlink": "xlink:", "http://www.w3.org/XML/1998/namespace":
+               "xml:", "http://www.w3.org/2000/xmlns/": "xmlns:"}
+_TAG_TOKEN = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*>")
+_FLEX = re.compile(r"display\s*:\s*(?:inline-)?(?:flex|grid)\b", re.I)
+_BLOCK = "; display: block"
+
+
+def _estimated_depth(html: str) -> int:
+    """The nesting of ``html``'s tags, erring deep: an end tag closes only an element
+    that is open, a ``<table>`` counts twice (its ``<tbody>``), and elements the HTML
+    parser would close by themselves (a ``<p>`` or ``<li>`` without its end tag) stay
+    open."""
+    stack: list[str] = []
+    deepest = 0
+    for m in _TAG_TOKEN.finditer(html):
+        name = m.group(2).lower()
+        if m.group(1):
+            if name in stack:
+                del stack[len(stack) - 1 - stack[::-1].index(name):]
+            continue
+        if name in _VOID:
+            continue
+        stack.append(name)
+        if name == "table":
+            stack.append("")
+        deepest = max(deepest, len(stack))
+    return deepest + 3  # html, head or body, when the page leaves them out
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attribute(name: str) -> str:
+    if name.startswith("{"):
+        uri, local = name[1:].split("}", 1)
+        return _NAMESPACES.get(uri, "") + local
+    return name
+
+
+def _escape(text: str, attribute: bool = False) -> str:
+    text = text.replace("&", "&amp;").replace("\xa0", "&nbsp;")
+    if attribute:
+        return text.replace('"', "&quot;")
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _serialize(root) -> str:
+    """An HTML tree (tinyhtml5's) as HTML, without recursion (HTML5's serialization)."""
+    import xml.etree.ElementTree as ET
+
+    out = ["<!DOCTYPE html>"]
+    todo: list = [(root, False, False)]
+    while todo:
+        el, closing, raw = todo.pop()
+        if closing:
+            out.append(f"</{_local(el.tag)}>")
+            if el.tail:
+                out.append(el.tail if raw else _escape(el.tail))
+            continue
+        if el.tag is ET.Comment:
+            out.append(f"<!--{el.text or ''}-->")
+        elif isinstance(el.tag, str):
+            tag = _local(el.tag)
+            attrs = "".join(f' {_attribute(k)}="{_escape(v, True)}"'
+                            for k, v in el.attrib.items())
+            out.append(f"<{tag}{attrs}>")
+            if tag not in _VOID:
+                text = el.text or ""
+                if tag in ("pre", "textarea", "listing") and text.startswith("\n"):
+                    text = "\n" + text
+                out.append(text if tag in _RAW_TEXT else _escape(text))
+                todo.append((el, True, raw))
+                todo.extend((child, False, raw) for child in reversed(el))
+                continue
+        if el.tail:
+            out.append(el.tail if raw else _escape(el.tail))
+    return "".join(out)
+
+
+def _plain_text(el) -> str:
+    """The text inside ``el`` (not its tail), without recursion: blocks and line breaks
+    as spaces, what is never shown (scripts, styles) left out."""
+    import xml.etree.ElementTree as ET
+
+    parts: list[str] = []
+    todo: list = [child for child in reversed(el)]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            parts.append(item)
+            continue
+        if item.tail:
+            todo.append(item.tail)
+        if item.tag is ET.Comment or not isinstance(item.tag, str):
+            continue
+        tag = _local(item.tag)
+        if tag in _NOT_SHOWN or item.get("class") == _NOTE_CLASS:  # cut once already
+            continue
+        if tag in _BLOCKS:
+            parts.append(" ")
+            todo.append(" ")
+        if tag == "img" and item.get("alt"):
+            parts.append(f" [{item.get('alt')}] ")
+        parts.append(item.text or "")
+        todo.extend(reversed(list(item)))
+    return " ".join("".join(parts).split())
+
+
+def limit_nesting(html: str, depth: int = MAX_DEPTH, exact: bool = False
+                  ) -> tuple[str, int, int]:
+    """``html`` with what lies deeper than ``depth`` elements shown as plain text after a
+    visible note (:data:`NESTING_NOTE`), and flex and grid containers nested deeper than
+    :data:`MAX_FLEX` set as blocks; with the number of places cut and of containers
+    changed. The same string when nothing is that deep (the common case, found from the
+    tags alone unless ``exact``: then the page is parsed as WeasyPrint parses it)."""
+    flex_styles = len(_FLEX.findall(html))
+    if not exact and flex_styles <= MAX_FLEX and _estimated_depth(html) <= depth:
+        return html, 0, 0
+    try:
+        import tinyhtml5  # WeasyPrint's HTML parser
+    except ImportError:  # pragma: no cover - WeasyPrint then fails with its own error
+        return html, 0, 0
+    root = tinyhtml5.parse(html, namespace_html_elements=False)
+    cut = boxed = 0
+    todo = [(root, 1, 0)]
+    while todo:
+        el, level, flexes = todo.pop()
+        style = el.get("style") or ""
+        if flex_styles > MAX_FLEX and _FLEX.search(style) and not style.endswith(_BLOCK):
+            flexes += 1
+            if flexes > MAX_FLEX:
+                el.set("style", f"{style.rstrip().rstrip(';')}{_BLOCK}")
+                boxed += 1
+        children = [c for c in el if isinstance(c.tag, str)]
+        if level >= depth and children:
+            text = _plain_text(el)
+            for child in list(el):
+                el.remove(child)
+            note = el.makeelement("span", {"class": _NOTE_CLASS, "style":
+                                           "font-style: italic; color: #555"})
+            note.text = NESTING_NOTE.format(depth=depth)
+            note.tail = " " + text if text else None
+            el.append(note)
+            cut += 1
+            continue
+        todo.extend((c, level + 1, flexes) for c in reversed(children))
+    if not cut and not boxed:
+        return html, 0, 0
+    return _serialize(root), cut, boxed

@@ -10,7 +10,7 @@ from traitlets import Bool, default
 
 from bilateral.export import pdf_ahead
 from bilateral.export.html import ReportHTMLExporter
-from bilateral.export.weasy import PDF_VARIANT
+from bilateral.export.weasy import PDF_VARIANT, PDFError
 
 TOC_MIN_PAGES = 3
 """A PDF keeps its table of contents when, laid out with it, it runs to this many pages."""
@@ -59,13 +59,44 @@ class WeasyPDFExporter(ReportHTMLExporter):
         variant = PDF_VARIANT if self.tagged else None
 
         def html_to_pdf(html, out_resources):
-            from bilateral.export.pagefit import fit_tables, lean_code, mark_long_words
+            from bilateral.export.pagefit import (
+                MAX_DEPTH,
+                MAX_FLEX,
+                MIN_DEPTH,
+                fit_tables,
+                lean_code,
+                limit_nesting,
+                mark_long_words,
+            )
 
             info = out_resources["bilateral"]
-            if info["mode"] == "generic":  # a report's pages are laid out as designed
-                html = fit_tables(mark_long_words(lean_code(html)), info["paper"],
-                                  split=self.split_wide_tables)
-            return pdf_ahead.layout(ahead, html, evidence, when, variant)
+            depth, exact, boxed = MAX_DEPTH, False, 0
+            while True:
+                # Markup nested too deep for the layout engine is shown as text (in any
+                # mode: a notebook's outputs are in a report's pages too).
+                html, cut, more = limit_nesting(html, depth, exact)
+                boxed += more
+                page = html
+                if info["mode"] == "generic":  # a report's pages are laid out as designed
+                    page = fit_tables(mark_long_words(lean_code(page)), info["paper"],
+                                      split=self.split_wide_tables)
+                try:
+                    laid_out = pdf_ahead.layout(ahead, page, evidence, when, variant)
+                except PDFError as exc:
+                    # Some layouts take more recursion for each level than others
+                    # (inline tables): less nesting, until MIN_DEPTH. The page cut at
+                    # the last depth is cut again: the same as the page cut once.
+                    if not str(exc).startswith("RecursionError") or depth <= MIN_DEPTH:
+                        raise
+                    depth, exact = depth // 2, True
+                    continue
+                if (cut or boxed) and not self._quiet:
+                    self.log.warning("the PDF shows %s", "; ".join(
+                        ([f"{cut} part(s) nested more than {depth} levels deep as plain "
+                          "text"] if cut else [])
+                        + ([f"{boxed} flex or grid box(es) nested more than {MAX_FLEX} "
+                            "deep as blocks"] if boxed else [])))
+                return laid_out
 
         # WeasyPrint is imported by a child process while the HTML is made (pdf_ahead).
         ahead = pdf_ahead.Ahead.start()

@@ -4,10 +4,15 @@
   loses what only a browser would run, and keeps only plain tags, sizes and metadata;
 * :class:`HidingTags`: the remove-* and hide-* tags, and JupyterLab's collapsed cells;
 * :class:`SectionAnchors`: an anchor for each ``##`` heading, and the contents list.
+
+Before any of them, :func:`well_formed` sets aside metadata that nbconvert or the template
+reads but that is not of the shape they read (a ``language_info`` that is a list, a raw
+cell's ``raw_mimetype`` that is a number): the notebook is rendered without it.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 
 from nbconvert.preprocessors import Preprocessor
@@ -135,3 +140,53 @@ def _plain_sizes(metadata: dict) -> dict:
         if "/" in key and isinstance(value, dict) and sizes(value):
             out[key] = sizes(value)
     return out
+
+
+def _misshapen(nb) -> list[tuple[tuple, str]]:
+    """Metadata nbconvert or the template reads, that is not of the shape they read: each
+    as (path, what it should be). The notebook format leaves these free (or nbconvert
+    reads them before it validates the notebook)."""
+    found: list[tuple[tuple, str]] = []
+    meta = nb.get("metadata")
+    if not isinstance(meta, dict):
+        return found
+    if "language_info" in meta and not isinstance(meta["language_info"], dict):
+        found.append((("language_info",), "a mapping"))
+    bilateral = meta.get("bilateral")
+    if "bilateral" in meta and not isinstance(bilateral, dict):
+        found.append((("bilateral",), "a mapping"))
+    elif isinstance(bilateral, dict):
+        for key in ("subtitle", "mode"):
+            if key in bilateral and not isinstance(bilateral[key], str):
+                found.append((("bilateral", key), "text"))
+        keywords = bilateral.get("keywords", [])
+        if not (isinstance(keywords, list) and all(isinstance(k, str) for k in keywords)):
+            found.append((("bilateral", "keywords"), "a list of text"))
+    for i, cell in enumerate(nb.get("cells") or []):
+        cell_meta = cell.get("metadata") if isinstance(cell, dict) else None
+        if isinstance(cell_meta, dict) and "raw_mimetype" in cell_meta \
+                and not isinstance(cell_meta["raw_mimetype"], str):
+            found.append(((i, "raw_mimetype"), "text"))
+    return found
+
+
+def well_formed(nb) -> tuple[object, list[str]]:
+    """``nb`` without the metadata of the wrong shape that would stop its conversion (see
+    :func:`_misshapen`), and what was set aside, as ``metadata.x`` or ``cell N:
+    metadata.x``. ``nb`` itself is never changed: a copy is made when something must go."""
+    found = _misshapen(nb)
+    if not found:
+        return nb, []
+    nb = copy.deepcopy(nb)
+    dropped = []
+    for path, _ in found:
+        if isinstance(path[0], int):
+            del nb.cells[path[0]].metadata[path[1]]
+            dropped.append(f"cell {path[0] + 1}: metadata.{path[1]}")
+            continue
+        holder = nb.metadata
+        for key in path[:-1]:
+            holder = holder[key]
+        del holder[path[-1]]
+        dropped.append("metadata." + ".".join(path))
+    return nb, dropped

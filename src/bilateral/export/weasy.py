@@ -481,6 +481,9 @@ def html_to_pdf(html: str, evidence: tuple[Evidence, ...] = (),
                        for e in evidence]
         with _font_time(when), _languages(), _unambiguous_streams():
             return doc.write_pdf(attachments=attachments, **options), len(doc.pages)
+    except RecursionError:
+        raise PDFError("RecursionError: the page's markup is nested too deeply to be laid "
+                       "out") from None
     except (Exception, FatalURLFetchingError) as exc:
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise PDFError(f"{type(exc).__name__}: {why}" if why else type(exc).__name__) from None

@@ -32,6 +32,7 @@ import io
 import json
 import math
 import re
+import sys
 import tokenize
 from pathlib import Path
 from typing import Any
@@ -86,15 +87,88 @@ def read_notebook(path: Path, shown: str | None = None):
                                   f"{exc.colno}: {exc.msg})") from None
     except RecursionError:
         raise NotebookSourceError(shown, "is not valid JSON (nested too deeply)") from None
+    except ValueError:  # a whole number longer than Python converts (sys.int_info)
+        raise NotebookSourceError(shown, _long_number(text)) from None
     if not isinstance(raw, dict) or "cells" not in raw:
         raise NotebookSourceError(shown, "is JSON but not a notebook (no 'cells')")
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
     except (Exception, RecursionError) as exc:  # nbformat raises several kinds
-        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise NotebookSourceError(shown, f"is not a valid notebook ({why[:200]})") from None
+        raise NotebookSourceError(shown, f"is not a valid notebook ({_invalid(exc)})"
+                                  ) from None
+    _check_metadata(nb, shown)
     return nb
+
+
+def _max_digits() -> int:
+    get = getattr(sys, "get_int_max_str_digits", None)
+    return get() if get is not None else 4300
+
+
+def _long_number(text: str) -> str:
+    """Why a notebook's JSON that parses but for a number cannot be read: where the first
+    whole number too long for Python is, and the field that holds it."""
+    limit = _max_digits()
+    for m in re.finditer(r"-?\d{" + str(limit + 1) + ",}", text):
+        before = text[:m.start()]
+        key = re.search(r'"([^"\\]{1,60})"\s*:\s*\Z', before[-200:])
+        after = text[m.end():m.end() + 1]
+        if after in (".", "e", "E") or (
+                key is None and not re.search(r"[\[,:]\s*\Z", before[-200:])):
+            continue  # a float, or digits inside a string: not what Python refused
+        line = before.count("\n") + 1
+        column = m.start() - (before.rfind("\n") + 1) + 1
+        field = f"its {excerpt(key.group(1))} " if key else "a "
+        return (f"{field}at line {line}, column {column} is a whole number of "
+                f"{len(m.group(0).lstrip('-'))} digits; Python reads at most {limit}")
+    return f"holds a whole number of more than {limit} digits, more than Python reads"
+
+
+def _where(path) -> str:
+    """A JSON path of the notebook as a reader names it: ``cell 3: metadata.tags[1]``."""
+    parts = list(path)
+    head = ""
+    if len(parts) >= 2 and parts[0] == "cells" and isinstance(parts[1], int):
+        head, parts = f"cell {parts[1] + 1}", parts[2:]
+    tail = ""
+    for p in parts:
+        tail += f"[{p}]" if isinstance(p, int) else (f".{p}" if tail else str(p))
+    tail = printable(tail, 120)
+    return f"{head}: {tail}" if head and tail else head or tail
+
+
+def _invalid(exc: BaseException) -> str:
+    """nbformat's complaint, with the field it concerns."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    where = _where(getattr(exc, "absolute_path", None) or ())
+    return printable(f"{where}: {why}" if where else why, 200)
+
+
+_KINDS = {dict: "a mapping", list: "a list", str: "text", bool: "a boolean",
+          int: "a number", float: "a number", type(None): "null"}
+
+
+def _kind(value: object) -> str:
+    return _KINDS.get(type(value), type(value).__name__)
+
+
+def _check_metadata(nb, shown: str) -> None:
+    """Refuse notebook metadata that bilateral or papermill reads but that the notebook
+    format leaves free, when it is not of the shape they read: ``metadata.bilateral``
+    (the project's settings) and ``metadata.papermill`` (papermill's record, which it
+    writes into) are mappings, and ``metadata.bilateral.checks`` is a name."""
+    meta = nb.get("metadata") or {}
+    for key in ("bilateral", "papermill"):
+        if key in meta and not isinstance(meta[key], dict):
+            raise NotebookSourceError(shown, f"its metadata.{key} is {_kind(meta[key])}, "
+                                      "not a mapping")
+    checks = (meta.get("bilateral") or {}).get("checks")
+    if checks is not None and not isinstance(checks, str):
+        raise NotebookSourceError(shown, f"its metadata.bilateral.checks is {_kind(checks)}, "
+                                  "not the name of an analysis")
 
 
 def _tagged(nb) -> list:
@@ -118,8 +192,12 @@ def language(nb) -> str:
     """The notebook's language, as papermill finds it: the kernelspec's, else the
     language_info's; Python when the notebook records neither."""
     meta = nb.get("metadata") or {}
-    spec, info = meta.get("kernelspec") or {}, meta.get("language_info") or {}
-    return str(spec.get("language") or info.get("name") or "python")
+    spec, info = meta.get("kernelspec"), meta.get("language_info")
+    for found in (spec.get("language") if isinstance(spec, dict) else None,
+                  info.get("name") if isinstance(info, dict) else None):
+        if isinstance(found, str) and found:
+            return found
+    return "python"
 
 
 def is_project_notebook(nb) -> bool:
@@ -301,9 +379,26 @@ def _infer(value: Any) -> str:
     return ANY  # None, or a literal papermill cannot write (tuple, set, bytes, complex)
 
 
+TOO_DEEP = ("its parameters cell is too deeply nested for Python to read (an expression of "
+            "too many terms or levels); write it as shorter statements")
+
+
 def _read_cell(source: str, shown: str) -> dict[str, Parameter]:
     """The parameters of a parameters cell's source: ``name = value`` and
-    ``name: type = value`` assignments, each with the comment ending its last line."""
+    ``name: type = value`` assignments, each with the comment ending its last line.
+
+    A cell too deep for Python's parser (``x = 1 + 1 + ...`` with 200 000 terms: a
+    RecursionError) or too large for memory is refused, naming the cell."""
+    try:
+        return _parameters_of(source, shown)
+    except RecursionError:
+        raise NotebookSourceError(shown, TOO_DEEP) from None
+    except MemoryError:
+        raise NotebookSourceError(shown, "its parameters cell is too large for Python to "
+                                  "read") from None
+
+
+def _parameters_of(source: str, shown: str) -> dict[str, Parameter]:
     code = _python(source, shown)
     try:
         tree = ast.parse(code)
