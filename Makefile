@@ -29,7 +29,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-setup: $(VENV)/.installed ## Set up .venv and the git filter that keeps notebook outputs out of commits
+setup: $(VENV)/.installed ## Set up .venv, the git filter that keeps notebook outputs out of commits, and the kernel "bilateral (.venv)"
 	@scripts/notebook-setup.sh $(BIN)/python
 	@# Bytecode of the package, written even where PYTHONDONTWRITEBYTECODE is set: every
 	@# build, worker and kernel would otherwise compile src/bilateral anew (~0.1 s each).

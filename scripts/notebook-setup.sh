@@ -8,6 +8,10 @@
 #    metadata. Cell ids are kept (they name cells in error messages).
 # 2. The Jupyter server extension bilateral.lab is enabled in PYTHON's environment: after
 #    a save it has git compare the notebook by content (see src/bilateral/lab.py).
+# 3. A kernelspec "bilateral" that runs PYTHON, installed into PYTHON's environment
+#    (ipykernel install --sys-prefix: never into the user's home), so JupyterLab lists
+#    "bilateral (.venv)" beside any other Python; reinstalled only when it runs another
+#    interpreter.
 set -euo pipefail
 python="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 
@@ -17,6 +21,12 @@ want='{"ServerApp": {"jpserver_extensions": {"bilateral.lab": true}}}'
 if [ "$(cat "$conf" 2>/dev/null)" != "$want" ]; then
   mkdir -p "$(dirname "$conf")"
   printf '%s\n' "$want" > "$conf.tmp" && mv "$conf.tmp" "$conf"
+fi
+
+spec="$prefix/share/jupyter/kernels/bilateral/kernel.json"
+if ! grep -qF "\"$python\"," "$spec" 2>/dev/null; then
+  "$python" -m ipykernel install --sys-prefix --name bilateral \
+    --display-name "bilateral (.venv)" >/dev/null
 fi
 
 git rev-parse --is-inside-work-tree >/dev/null 2>&1 || exit 0   # not a git checkout
