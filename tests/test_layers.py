@@ -28,8 +28,8 @@ ALLOWED = {  # a package (or top-level module) -> what it may import besides its
     "cli": {"core", "params", "export", "review", "engine"},
     "lab": {"core"},
 }
-REPORT_ORDER = ["parameters", "metrics", "data", "analysis", "story", "claims", "preflight", "record", "jupyter",
-                "plugin"]
+REPORT_ORDER = ["parameters", "metrics", "data", "analysis", "story", "claims", "preflight",
+                "record", "jupyter", "plugin"]
 """The report's own layers, lowest first: each may import those before it."""
 
 
