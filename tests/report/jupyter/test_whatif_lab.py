@@ -1,0 +1,95 @@
+"""The what-if controls in JupyterLab itself: explore.ipynb run all, the widgets drawn by
+JupyterLab's widget manager (offline), a slider moved and a value typed as a user does,
+the results redrawn in the page."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.support import LabServer, chromium, project_copy, require_chromium
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PANEL = "jupyterapp.shell.currentWidget"
+VIEW = ".jp-Notebook .jupyter-widgets .widget-html-content"
+
+
+def wait_for(page, js: str, what: str, timeout_s: float = 90):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = page.evaluate(js)
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def view_text(page) -> str:
+    return page.evaluate(f"() => [...document.querySelectorAll('{VIEW}')]"
+                         ".map(e => e.innerText).join('\\n')")
+
+
+def test_whatif_in_jupyterlab(tmp_path):
+    require_chromium()
+    root = project_copy(tmp_path / "project")
+    server = LabServer(root, tmp_path / "home")
+    foreign: list[str] = []
+    page_errors: list[str] = []
+    try:
+        with chromium() as browser:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+
+            def route(r):
+                url = r.request.url
+                if url.startswith((server.base, "data:", "blob:")):
+                    r.continue_()
+                else:
+                    foreign.append(url)
+                    r.abort()
+
+            page.route("**/*", route)
+            page.on("pageerror", lambda e: page_errors.append(str(e)))
+            page.goto(f"{server.base}/lab/tree/notebooks/explore.ipynb?reset&token="
+                      f"{server.token}")
+            wait_for(page, f"() => window.jupyterapp && {PANEL} && {PANEL}.sessionContext"
+                     f" && {PANEL}.sessionContext.session && {PANEL}.sessionContext.session"
+                     f".kernel && {PANEL}.sessionContext.session.kernel.status === 'idle'",
+                     "the notebook and its kernel", timeout_s=120)
+            page.evaluate("() => jupyterapp.commands.execute('notebook:run-all-cells')")
+            # the widget drawn: sliders and the results' table
+            wait_for(page, f"() => document.querySelector('{VIEW} table') !== null",
+                     "the what-if's table")
+            page.locator(f"{VIEW} table").first.scroll_into_view_if_needed()
+            assert "First year ≥ 300" in view_text(page)
+            assert "scenarios end in the same year" in view_text(page)
+
+            # the horizon slider's readout, edited as a user types into it
+            horizon = page.locator(".jupyter-widgets.widget-slider",
+                                   has_text="horizon").locator(".widget-readout")
+            horizon.click()
+            page.keyboard.press("Control+a")
+            page.keyboard.type("2035")
+            page.keyboard.press("Enter")
+            wait_for(page, "() => document.body.innerText.includes('scenarios run to 2035, "
+                     "five years after it')", "the verdict redrawn for 2035")
+            assert "2035" in view_text(page)
+            page.locator(f"{VIEW} table").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(tmp_path / "whatif-2035.png"))
+
+            # a growth rate the build refuses: its one line, in place of the results
+            growth = page.locator(".jupyter-widgets.widget-text", has_text="growth") \
+                .locator("input")
+            growth.fill("[-150, 5]")
+            growth.press("Enter")
+            wait_for(page, "() => document.body.innerText.includes(\"ParameterError: "
+                     "parameter 'scenario_growth_pct[0]': -150.0 is outside the allowed "
+                     "range\")", "the one-line error")
+            page.screenshot(path=str(tmp_path / "whatif.png"))
+            context.close()
+    finally:
+        server.stop()
+    assert not page_errors, page_errors
+    assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
