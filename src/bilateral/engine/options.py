@@ -287,7 +287,7 @@ def check_output(out_dir: Path, inputs: list[tuple[str, Path]]) -> Path:
             raise OutputFolderError(f"--out {shown(out_dir)}: {shown(p)} is not a folder")
     for what, path in inputs:
         inp = _resolved(path, what)
-        if _same_folder_in(_identities(out)[:1], inp) and out != inp:
+        if out.is_dir() and _same_folder_in(_identities(out)[:1], inp) and out != inp:
             raise OutputFolderError(f"--out {shown(out_dir)} is the {what} {shown(inp)} under "
                                     "another path (a bind mount); choose an output folder "
                                     "apart from the inputs")
