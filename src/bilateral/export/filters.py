@@ -91,13 +91,31 @@ class _Kept:
                       lambda m: self.items[int(m.group(1))], html)
 
 
+LONG_CODE = 24
+"""Inline code with a word this long or longer may break at any character (``long-code``)."""
+
+
 class _Markdown(IPythonRenderer):
-    """nbconvert's markdown renderer, with maths kept for offline rendering and images left
-    for the exporter to embed or replace (a missing attachment is no error)."""
+    """nbconvert's markdown renderer, with maths kept for offline rendering, images left
+    for the exporter to embed or replace (a missing attachment is no error), and long
+    inline code marked ``long-code``.
+
+    Inline code may break inside a word only when the word is long (``overflow-wrap:
+    anywhere`` would do it only where a line starts, so a long one is first pushed to the
+    next line, leaving the line before it up to empty); a ``long-code`` span breaks at any
+    character, where the line ends (``word-break: break-all``), and the prose around it
+    fills its lines. Shorter code is never broken: it moves to the next line whole, as a
+    word does."""
 
     def __init__(self, maths: _Maths, **kw):
         super().__init__(**kw)
         self._maths = maths
+
+    def codespan(self, text: str) -> str:
+        html = super().codespan(text)
+        if any(len(word) >= LONG_CODE for word in text.split()):
+            return html.replace("<code>", '<code class="long-code">', 1)
+        return html
 
     def block_math(self, body: str) -> str:
         return self._maths.block(body)
