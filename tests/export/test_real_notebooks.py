@@ -434,3 +434,16 @@ def test_a_paragraph_whose_code_breaks_keeps_its_first_line_full(tmp_path):
     nb = new_notebook(metadata=dict(KERNEL), cells=[new_markdown_cell(md)])
     words = [w for w in pdf_words(to_pdf(nb, tmp_path / "p.pdf")) if 60 < w[2] < 800]
     assert len(lines_of(words)[0]) > 1
+
+
+# --- 7. the exporters' labels ------------------------------------------------------------------
+
+def test_the_exporters_carry_readable_labels():
+    """What nbconvert's entry points give for ``--to bilateral_html`` and ``bilateral_pdf``
+    carries the label a menu shows (``export_from_notebook``)."""
+    from nbconvert.exporters.base import get_exporter
+
+    assert get_exporter("bilateral_html").export_from_notebook == "Bilateral report — HTML"
+    assert get_exporter("bilateral_pdf").export_from_notebook == "Bilateral report — PDF"
+    assert ReportHTMLExporter().export_from_notebook == "Bilateral report — HTML"
+    assert WeasyPDFExporter().export_from_notebook == "Bilateral report — PDF"

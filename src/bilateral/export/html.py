@@ -162,7 +162,7 @@ class ReportHTMLExporter(HTMLExporter):
     """Any notebook as one self-contained HTML file: nothing runs, nothing is fetched
     (``--to bilateral_html``)."""
 
-    export_from_notebook = "bilateral (HTML)"
+    export_from_notebook = "Bilateral report — HTML"
 
     mode = Enum(MODES, default_value="auto", help=(
         "generic: what nbconvert's HTML shows (code, stdout and stderr, errors), laid out "

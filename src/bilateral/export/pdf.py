@@ -27,7 +27,7 @@ class WeasyPDFExporter(ReportHTMLExporter):
     than ``TOC_MIN_PAGES`` pages.
     """
 
-    export_from_notebook = "bilateral (PDF)"
+    export_from_notebook = "Bilateral report — PDF"
     output_mimetype = "application/pdf"
 
     def _file_extension_default(self):
