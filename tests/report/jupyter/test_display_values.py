@@ -127,3 +127,20 @@ def test_no_raw_floats_nor_hyphen_minus(ds):
     for text in every_display(ds):
         assert not re.search(r"\d\.\d{5,}", text), re.search(r".{30}\d\.\d{5,}.{10}", text)
         assert not re.search(r"(^|[\s\[(:])-\d", text), text
+
+
+def test_charts_draw_numbers_as_the_tables_print_them(ds):
+    from bilateral.report import story
+    from bilateral.report.jupyter import charts, present
+
+    q = trade.quarter(ds)
+    svg = present.svg(charts.quarter(q, story.trade.quarter_labels(q), "t"))
+    assert "53.878  [53.848 – 53.909]" in svg  # as the quarter's table prints it
+    paths = trade.scenarios(ds, [-3.0, 5.2], 2024, 2026, 300.0)
+    chart = charts.scenarios(paths, trade.annual(ds), 300.0, "t")
+    # 244.819 × 0.97² = 230.35; × 1.052² = 270.94
+    svg = present.svg(chart)
+    assert f"{MINUS}3 % a year → 230 in 2026" in svg and "+5.2 % a year → 271 in 2026" in svg
+    ticks = chart.axes[0].yaxis.get_major_formatter()
+    # halves away from zero (Python's format would give 1,234), the minus sign U+2212
+    assert ticks(1234.5, 0) == "1,235" and ticks(-50, 0) == f"{MINUS}50"

@@ -1,7 +1,8 @@
 """Chart builders: each returns a matplotlib Figure and never saves or shows it.
 
 Colours are the Okabe–Ito palette, safe for the common forms of colour blindness;
-every chart has a title and units on its axes. The source note goes under the
+every chart has a title and units on its axes; every number drawn is formatted with
+:mod:`bilateral.report.story.fmt`, as the tables print it. The source note goes under the
 chart in the report (see ``present.figure``), so it is not drawn here.
 """
 
@@ -12,6 +13,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from bilateral.report.analysis.tourism import Growth, MajorityCheck, body_of
 from bilateral.report.analysis.trade import QuarterAnalysis, Scenario, YearRow
+from bilateral.report.story import fmt
 from bilateral.report.story.words import growth_label, plain, subject
 
 OKABE_ITO = {
@@ -54,7 +56,7 @@ def annual_trade(rows: list[YearRow], highlight_year: int, title: str) -> Figure
             bar.set_hatch("///")
             bar.set_edgecolor("white")
     for bar, v in zip(bars, values):
-        ax.annotate(f"{v:,.1f}", (bar.get_x() + bar.get_width() / 2, v), ha="center",
+        ax.annotate(fmt.num(v, 1), (bar.get_x() + bar.get_width() / 2, v), ha="center",
                     va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
     for y in range(min(years), max(years) + 1):
         if y not in years:
@@ -83,11 +85,11 @@ def quarter(q: QuarterAnalysis, labels: tuple[str, str, str], title: str) -> Fig
         if iv is not None:
             ax.errorbar(v, y, xerr=[[v - iv.lo], [iv.hi - v]], fmt=marker, color=colour,
                         capsize=5, markersize=7, elinewidth=2)
-            ax.annotate(f"{v:,.3f}  [{iv.lo:,.3f} – {iv.hi:,.3f}]", (iv.hi, y),
+            ax.annotate(f"{fmt.num(v, 3)}  [{fmt.span(iv, fmt.num, decimals=3)}]", (iv.hi, y),
                         xytext=(8, 0), textcoords="offset points", va="center", fontsize=8)
         else:
             ax.plot(v, y, marker=marker, color=colour, markersize=7, linestyle="none")
-            ax.annotate(f"{v:,.3f}", (v, y), xytext=(8, 0), textcoords="offset points",
+            ax.annotate(fmt.num(v, 3), (v, y), xytext=(8, 0), textcoords="offset points",
                         va="center", fontsize=8)
     ax.set_yticks(range(len(items)), [it[0] for it in reversed(items)], fontsize=8)
     ax.set_ylim(-0.6, len(items) - 0.4)
@@ -108,7 +110,7 @@ def visitors(g: Growth, c: MajorityCheck) -> Figure:
     vals = [g.before.value / 1000, g.after.value / 1000]
     left.bar(years, vals, color=[OKABE_ITO["sky"], OKABE_ITO["blue"]], width=0.55)
     for x, v in zip(years, vals):
-        left.annotate(f"{v:,.0f}k", (x, v), ha="center", va="bottom", fontsize=8,
+        left.annotate(f"{fmt.num(v, 0)}k", (x, v), ha="center", va="bottom", fontsize=8,
                       xytext=(0, 2), textcoords="offset points")
     level = g.threshold * vals[0]
     left.axhline(level, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1)
@@ -137,11 +139,11 @@ def visitors(g: Growth, c: MajorityCheck) -> Figure:
                   label=f"from {c.who} ({body(c.border_china)})")
     right.axhline(c.needed_for_majority / 1000, color=OKABE_ITO["black"], linestyle=":",
                   linewidth=1)
-    right.annotate(f"half of {c.article_total.value / 1000:,.0f}k",
+    right.annotate(f"half of {fmt.num(c.article_total.value / 1000, 0)}k",
                    (len(names) - 0.6, c.needed_for_majority / 1000), fontsize=7, va="bottom",
                    ha="right")
     for x, v in zip(names, totals):
-        right.annotate(f"{v:,.0f}k", (x, v), ha="center", va="bottom", fontsize=8,
+        right.annotate(f"{fmt.num(v, 0)}k", (x, v), ha="center", va="bottom", fontsize=8,
                        xytext=(0, 2), textcoords="offset points")
     right.set_ylabel(f"Tourists or entries, {c.border_china.period.year} (thousands)")
     right.set_title(f"{c.border_china.period.year} totals by body; {c.who}'s share",
@@ -163,11 +165,11 @@ def scenarios(paths: list[Scenario], history: list[YearRow], milestone: float,
     for i, s in enumerate(paths):
         ax.plot(s.years, s.values, color=colours[i % len(colours)],
                 linestyle=styles[i % len(styles)], linewidth=1.8,
-                label=f"{growth_label(s.growth_pct)} → {s.final:,.0f} in {s.years[-1]}")
+                label=f"{growth_label(s.growth_pct)} → {fmt.num(s.final, 0)} in {s.years[-1]}")
     ax.axhline(milestone, color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
     ax.annotate(f"milestone {plain(milestone)}", (history[0].year, milestone), fontsize=7,
                 va="bottom", color="#555555")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.num(v, 0)))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("Trade (billion USD)")
     ax.set_xlabel("Year")
