@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -176,6 +177,16 @@ def test_the_data_folder_under_another_path_is_refused_as_the_output(tmp_path, d
         # ... and a folder inside it, through the alias.
         r = run_cli("build", "--data", str(data_copy), "--out", str(alias / "context"))
         assert r.returncode == 2 and "is inside the data folder" in r.stderr
+        # ... and a bind mount of a folder inside the data folder.
+        inner = tmp_path / "inner"
+        inner.mkdir()
+        subprocess.run(["mount", "--bind", str(data_copy / "context"), str(inner)],
+                       check=True)
+        try:
+            r = run_cli("build", "--data", str(data_copy), "--out", str(inner))
+            assert r.returncode == 2 and "is inside the data folder" in r.stderr, r.stderr
+        finally:
+            subprocess.run(["umount", str(inner)], check=True)
         assert snapshot(data_copy) == before
     finally:
         subprocess.run(["umount", str(alias)], check=True)
@@ -253,9 +264,11 @@ def test_a_build_killed_between_two_renames_is_finished_by_the_next(tmp_path):
 
 def test_a_private_folder_with_no_room(tmp_path):
     """TMPDIR with a few blocks left: the private folder is made, the notebook's copy does
-    not fit. One line naming the folder, exit 1, nothing published."""
-    disk = tmp_path / "tmp"
-    disk.mkdir()
+    not fit. One line naming the folder, exit 1, nothing published. (The mount point's
+    path is short: a TMPDIR too long for a socket's name is passed over for /tmp.)"""
+    import tempfile
+
+    disk = Path(tempfile.mkdtemp(prefix="b-", dir="/tmp"))
     r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
                        capture_output=True, text=True)
     assert r.returncode == 0, f"this test needs to mount a tmpfs (as root): {r.stderr}"
@@ -290,3 +303,15 @@ def test_a_malformed_record_in_the_folder_is_left_out_of_the_index_and_said(tmp_
     assert len(warnings) == 1 and "stray.results.json" in warnings[0], r.stderr
     assert "tourism.html" in (out / "index.html").read_text(encoding="utf-8")
     assert (out / "stray.results.json").read_text(encoding="utf-8") == "{not json"
+
+
+def test_a_sweep_too_large_is_refused_before_it_is_made(tmp_path):
+    """1500 × 1500 × 1500 combinations: refused by their count, at once, not after
+    building 3.4 billion of them."""
+    values = "[" + ", ".join(str(2031 + i % 60) for i in range(1500)) + "]"
+    r = run_cli("build", "trade", "--out", str(tmp_path / "out"), "--sweep", "horizon_year",
+                values, "--sweep", "milestone_busd", values, "--sweep",
+                "scenario_base_year", values, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr == ("bilateral: --sweep makes 3375000000 report folders; at most "
+                        "1000\n")

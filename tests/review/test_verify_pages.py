@@ -38,7 +38,7 @@ def _page_with(pdf: Path, words: str) -> int:
 
 def _verify(pdf: Path) -> tuple[int, list[str]]:
     r = run_cli("verify", str(pdf))
-    assert "Traceback" not in r.stderr
+    assert "Traceback" not in r.stderr and "unexpected" not in r.stderr, r.stderr
     return r.returncode, [line.removeprefix(f"bilateral: {pdf}: ")
                           for line in (r.stdout + r.stderr).splitlines()]
 
@@ -363,6 +363,42 @@ def test_another_renderer_compares_text_and_pixels_and_says_so(built_reports, tm
     built = json.loads((built_reports / "trade.results.json").read_bytes())
     assert "match what the embedded notebook renders to in text and pixels (the file's " \
            "bytes differ)" in out
-    assert (f"note: the installed renderer differs from the build's (weasyprint "
-            f"{built['versions']['weasyprint']} → 99.0): pages were compared in text and "
-            "pixels, not bytes") in out
+    note = next(x for x in out.splitlines() if "the installed renderer differs" in x)
+    assert f"weasyprint {built['versions']['weasyprint']} → 99.0" in note
+    assert note.endswith("): pages were compared in text and pixels, not bytes")
+
+
+def test_a_revision_appended_without_an_approval_fails(built_reports, tmp_path):
+    """The rendering's bytes followed by a revision that adds a script to run when the file
+    opens, and no signature: the pages still match, but nobody vouches for what was
+    appended."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    data = (built_reports / "trade.pdf").read_bytes()
+    w = IncrementalPdfFileWriter(io.BytesIO(data))
+    n = generic.NameObject
+    w.root[n("/OpenAction")] = w.add_object(generic.DictionaryObject({
+        n("/S"): n("/JavaScript"), n("/JS"): generic.TextStringObject("app.alert(1)")}))
+    w.update_root()
+    out = io.BytesIO()
+    w.write(out)
+    tampered = tmp_path / "trade.pdf"
+    tampered.write_bytes(out.getvalue())
+    assert tampered.read_bytes().startswith(data)
+    code, lines = _verify(tampered)
+    assert code == 1
+    assert "revisions were added after the rendering and no approval's signature covers " \
+           "them" in lines
+
+
+def test_a_page_too_large_to_draw_is_refused_not_drawn(built_reports, tmp_path):
+    """A page 0.01 pt wide and 10^9 pt high: under the pixel bound by its area, but a
+    pixel wide once drawn, 1.3 billion pixels high. Refused before drawing."""
+    tampered = tmp_path / "trade.pdf"
+    with pikepdf.open(built_reports / "trade.pdf") as pdf:
+        pdf.pages[0].MediaBox = pikepdf.Array([0, 0, 0.01, 1e9])
+        pdf.save(tampered)
+    code, lines = _verify(tampered)
+    assert code == 1
+    assert any("too large to draw" in x for x in lines), lines

@@ -218,12 +218,14 @@ def sweep_runs(opts: Options, scenarios: list[str | None]) -> list[Run]:
             raise UsageError(f"{shown}: expected a YAML list of values, such as "
                              f"'[2030, 2035]'")
         axes.append([(name, v) for v in values])
+    import math
+
+    count = math.prod(len(axis) for axis in axes) * len(scenarios)
+    if count > MAX_SWEEP:  # counted before any combination is made
+        raise UsageError(f"--sweep makes {count} report folders; at most {MAX_SWEEP}")
     combos = list(itertools.product(*axes))
     runs = []
     for scenario in scenarios:
-        if len(combos) * len(scenarios) > MAX_SWEEP:
-            raise UsageError(f"--sweep makes {len(combos) * len(scenarios)} reports "
-                             f"folders; at most {MAX_SWEEP}")
         for combo in combos:
             name = "_".join(f"{k}-{_slug(v)}" for k, v in combo)
             name = f"{scenario}_{name}" if scenario else name
@@ -265,6 +267,29 @@ def _identities(path: Path) -> list[tuple[int, int]]:
     return out[:-1] if len(out) > 1 else out  # the root is everyone's
 
 
+MAX_INPUT_FOLDERS = 10_000
+"""Folders of an input walked for the bind-mount check; an input with more is not
+walked past that (inputs are a data folder, notebooks, parameter sets, the package)."""
+
+
+def _folders_of(folder: Path) -> set[tuple[int, int]]:
+    """(device, inode) of every folder inside ``folder`` (not following links): a bind
+    mount of one of them is that folder under another path."""
+    found: set[tuple[int, int]] = set()
+    if not folder.is_dir():
+        return found
+    for base, dirs, _ in os.walk(folder):
+        for d in dirs:
+            try:
+                st = os.stat(os.path.join(base, d), follow_symlinks=False)
+            except OSError:
+                continue
+            found.add((st.st_dev, st.st_ino))
+        if len(found) >= MAX_INPUT_FOLDERS:
+            break
+    return found
+
+
 def _same_folder_in(identities: list[tuple[int, int]], folder: Path) -> bool:
     """Is ``folder`` one of the folders ``identities`` name, by what it is rather than by
     its path? A bind mount of a folder (or a hard alias) has another path and the same
@@ -291,7 +316,8 @@ def check_output(out_dir: Path, inputs: list[tuple[str, Path]]) -> Path:
             raise OutputFolderError(f"--out {shown(out_dir)} is the {what} {shown(inp)} under "
                                     "another path (a bind mount); choose an output folder "
                                     "apart from the inputs")
-        if _inside(out, inp) or _same_folder_in(_identities(out), inp):
+        if (_inside(out, inp) or _same_folder_in(_identities(out), inp)
+                or _folders_of(inp) & set(_identities(out))):
             raise OutputFolderError(f"--out {shown(out_dir)} is inside the {what} {shown(inp)}"
                                     "; choose an output folder apart from the inputs")
         if _inside(inp, out) or _same_folder_in(_identities(inp), out):

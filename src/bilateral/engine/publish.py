@@ -71,8 +71,12 @@ def roll_forward(old_staging: Path, out_dir: Path) -> None:
             names = [n for n in entry["names"] if isinstance(n, str)]
         except (OSError, ValueError, KeyError, TypeError, files.UnreadableError):
             continue
-        if folder != out_dir and out_dir not in folder.parents:
+        try:
+            folder = folder.resolve(strict=True)
+        except (OSError, RuntimeError):
             continue
+        if not folder.is_relative_to(out_dir.resolve()):
+            continue  # a journal names folders inside the output folder only
         for name in names:
             src = journal.parent / name
             if "/" in name or name.startswith(".") or not src.is_file() or src.is_symlink():

@@ -177,24 +177,37 @@ def _one(blob: bytes) -> bytes:
 
 def _serve() -> None:
     """The server: import the tool chain once, then fork a child per task read from
-    stdin, and write each answer to stdout. It dies with its Dask worker (SIGTERM), and
-    each child with it."""
+    stdin, and write each answer on the protocol's descriptor (the original stdout; fd 1
+    itself is pointed at stderr, so that nothing a library prints can corrupt a frame).
+    It dies with its Dask worker (SIGTERM), and each child with it. A child that runs
+    past the target's ``--timeout`` and a grace period is killed with its process group,
+    as the local pool kills its workers."""
+    import select
     import signal
 
     from bilateral.core.process import die_with_parent
+    from bilateral.engine.pool import GRACE
     from bilateral.engine.target import warm_imports
 
     die_with_parent(signal.SIGTERM, parent=int(sys.argv[1]))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the client cancels; Ctrl-C is not ours
+    proto = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
     warm_imports()
     server = os.getpid()
     while (blob := _read_frame(sys.stdin.buffer)) is not None:
+        try:
+            limit = float(pickle.loads(blob).opts.timeout) + GRACE
+        except Exception:  # noqa: BLE001 - the child says what is wrong with the task
+            limit = GRACE
         r, w = os.pipe()
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
                 os.close(r)
+                proto.close()
+                os.setpgid(0, 0)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 die_with_parent(signal.SIGTERM, parent=server)
                 data = _one(blob)
@@ -205,13 +218,29 @@ def _serve() -> None:
             finally:
                 os._exit(code)
         os.close(w)
-        with os.fdopen(r, "rb") as inp:
-            data = inp.read()
+        chunks, ends, late = [], time.monotonic() + limit, False
+        while True:
+            left = ends - time.monotonic()
+            if left <= 0:
+                late = True
+                with contextlib.suppress(OSError):
+                    os.killpg(pid, signal.SIGKILL)
+                break
+            ready, _, _ = select.select([r], [], [], min(left, 1.0))
+            if ready:
+                chunk = os.read(r, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        os.close(r)
         _, status = os.waitpid(pid, 0)
+        data = b"".join(chunks) if not late else b""
         if not data:
-            why = f"the process building it ended with status {status}"
+            why = (f"Timeout: stopped after {limit - GRACE:.0f} s on the Dask worker "
+                   "(--timeout bounds each report)" if late
+                   else f"the process building it ended with status {status}")
             data = pickle.dumps(("crash", why, {}), protocol=pickle.HIGHEST_PROTOCOL)
-        _frame(sys.stdout.buffer, data)
+        _frame(proto, data)
 
 
 def run(items: list, client, staging: Path, tasks: Callable, started: Callable

@@ -179,11 +179,15 @@ def _reuse_font_list(dest: Path) -> None:
 
 
 def _hold(root: Path) -> int:
-    """Make the marker of ``root`` and hold it locked (see :func:`_left_behind`)."""
-    fd = os.open(root / MARKER, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    """Make the marker of ``root`` and hold it locked (see :func:`_left_behind`). It is
+    locked under another name first, then renamed: another build never finds the marker
+    unlocked in between."""
+    tmp = root / f"{MARKER}.new"
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        os.rename(tmp, root / MARKER)
     except BaseException:
         os.close(fd)
         raise

@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 
 from bilateral.review import evidence
@@ -147,6 +148,9 @@ def _open(data: bytes):
         raise UnusableEvidenceError(f"its pages cannot be drawn ({exc})") from None
 
 
+MAX_SIDE = 32_000
+"""The longest side a page may be drawn with, in pixels."""
+
 MAX_PIXELS = 64_000_000
 """The most pixels a page may be drawn with (an A4 page has under a million at 96 dpi):
 a page of a huge size is refused rather than drawn into gigabytes."""
@@ -156,7 +160,9 @@ def _draw(doc, i: int):
     page = doc[i]
     try:
         width, height = page.get_size()
-        if not (0 < width * SCALE * height * SCALE <= MAX_PIXELS):
+        # As drawn: each side rounded up to whole pixels, and neither side absurd.
+        w, h = math.ceil(width * SCALE), math.ceil(height * SCALE)
+        if not (0 < w <= MAX_SIDE and 0 < h <= MAX_SIDE and w * h <= MAX_PIXELS):
             raise UnusableEvidenceError(f"page {i + 1} is {width:.0f} × {height:.0f} pt, "
                                         "too large to draw")
         text = page.get_textpage().get_text_range()

@@ -306,6 +306,13 @@ def _check_approvals(v: Verification, data: bytes) -> None:
     from bilateral.review import approve
 
     v.approvals = approve.signatures(data)
+    # The rendering followed by later revisions: those revisions are an approval's only
+    # when a signature covers the whole file as it is; anything else appended (a script,
+    # an annotation, another attachment) was added after the build and vouched by no one.
+    if v.pages is not None and v.pages.first_revision and not any(
+            s.covers_whole_file and s.intact for s in v.approvals):
+        v.problems.append("revisions were added after the rendering and no approval's "
+                          "signature covers them")
 
 
 def verify(pdf: Path, *, check_pages: bool = True) -> Verification:
