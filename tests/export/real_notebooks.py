@@ -32,7 +32,7 @@ def titanic_frame(rows: int = 8, seed: int = 7):
 
     rnd = random.Random(seed)
     data = []
-    for i in range(rows):
+    for _ in range(rows):
         sex = rnd.choice(["male", "female"])
         pclass = rnd.randint(1, 3)
         age = rnd.choice([None, round(rnd.uniform(0.5, 80), 1)])

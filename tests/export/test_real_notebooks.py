@@ -397,7 +397,7 @@ def test_prose_fills_its_lines_around_inline_code(tmp_path):
     it."""
     rnd = random.Random(11)
     paragraphs = []
-    for p in range(6):
+    for _ in range(6):
         words = [f"`{rnd.choice(CODES)}`" if rnd.random() < 0.3 else rnd.choice(PROSE)
                  for _ in range(70)]
         paragraphs.append(" ".join(words) + f" end{len(paragraphs)}.")

@@ -12,7 +12,6 @@ import re
 
 from nbconvert.filters.markdown_mistune import IPythonRenderer
 
-
 UNRENDERED = "[formula not rendered: shown as TeX]"
 """Written after the TeX of a formula that could not be rendered, in the page itself."""
 
