@@ -27,7 +27,44 @@ def weasyprint_module():
             f"the PDF engine WeasyPrint cannot load its system libraries ({exc}); install "
             "Pango ≥ 1.44 (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0), "
             "or build with --formats html") from None
+    _full_lines()
     return weasyprint
+
+
+def _full_lines() -> None:
+    """Mend WeasyPrint's line breaking where text that fits ends with a space before an
+    inline element (code, a link, bold): its ``split_first_line`` counts the trailing
+    space, finds the text one space too wide and breaks it after its first word, so that
+    a paragraph's line holds one word and the rest moves down. Such text is laid out whole
+    instead, as Pango lays it out, and the line breaks before the element as usual (the
+    caller discounts trailing spaces). Done once; nothing when WeasyPrint's layout has no
+    such function."""
+    import math
+
+    try:
+        from weasyprint.layout import inline
+    except ImportError:  # pragma: no cover - the import error is reported by the caller
+        return
+    split = getattr(inline, "split_first_line", None)
+    if split is None or getattr(split, "bilateral_full_lines", False):
+        return
+
+    def split_first_line(text, style, context, max_width, justification_spacing,
+                         is_line_start=True, minimum=False):
+        result = split(text, style, context, max_width, justification_spacing,
+                       is_line_start=is_line_start, minimum=minimum)
+        if (result[2] is None or minimum or max_width is None or max_width == math.inf
+                or not text.endswith(" ") or style["white_space"] not in ("normal", "pre-line")):
+            return result
+        stripped = text.rstrip(" ")
+        if stripped and split(stripped, style, context, max_width, justification_spacing,
+                              is_line_start=is_line_start)[2] is None:
+            return split(text, style, context, math.inf, justification_spacing,
+                         is_line_start=is_line_start)
+        return result
+
+    split_first_line.bilateral_full_lines = True
+    inline.split_first_line = split_first_line
 
 
 class PDFError(Exception):
