@@ -151,6 +151,12 @@ def test_titanic_frame_on_paper(tmp_path):
     blocks = len(re.findall(r"Columns", " ".join(seen)))
     assert blocks >= 2
     assert not off_page(words)
+    # Each "Columns a–b of n" note stands on the page of its table, never alone at a foot.
+    footers = {(w[6], w[2]) for w in words if w[5] == "Page"}
+    for note in (w for w in words if w[5] == "Columns"):
+        below = [w for w in words if w[6] == note[6] and w[2] > note[4]
+                 and (w[6], w[2]) not in footers and abs(w[2] - note[4]) < 40]
+        assert below, f"the note on page {note[6] + 1} is the last thing on its page"
 
 
 # --- 2. maths: rendered, or shown as TeX with a warning ----------------------------------------
