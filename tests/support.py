@@ -135,6 +135,18 @@ def wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
+def wait_in_page(page, js: str, what: str, timeout_s: float = 60):
+    """Evaluate ``js`` in a browser page (Playwright) until it gives a truthy value; that
+    value, or an AssertionError naming ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = page.evaluate(js)
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def has_number(text: str, number: str) -> bool:
     """``number`` appears in ``text`` on its own, not as a piece of a longer number."""
     return re.search(r"(?<![\d.,])" + re.escape(number) + r"(?![\d]|[.,]\d)", text) is not None

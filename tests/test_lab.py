@@ -32,6 +32,7 @@ from tests.support import (
     isolated_env,
     project_copy,
     require_chromium,
+    wait_in_page,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -106,13 +107,7 @@ CLAIMS_JS = """() => {
 
 
 def wait_for(page, js: str, what: str, timeout_s: float = 60):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = page.evaluate(js)
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_in_page(page, js, what, timeout_s)
 
 
 def run_all(page) -> dict:

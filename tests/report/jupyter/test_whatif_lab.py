@@ -4,11 +4,9 @@ the results redrawn in the page."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from tests.support import LabServer, chromium, project_copy, require_chromium
+from tests.support import LabServer, chromium, project_copy, require_chromium, wait_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -17,13 +15,7 @@ VIEW = ".jp-Notebook .jupyter-widgets .widget-html-content"
 
 
 def wait_for(page, js: str, what: str, timeout_s: float = 90):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = page.evaluate(js)
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_in_page(page, js, what, timeout_s)
 
 
 def view_text(page) -> str:
