@@ -191,13 +191,10 @@ def _cmd_diff(args) -> int:
         raise InputError("diff takes two paths, OLD and NEW (or one with --since-approved)")
     found = diff.compare(old, new)
     show = {"text": diff.as_text, "markdown": diff.as_markdown, "json": diff.as_json}
-    # Every text from a record is made safe for a terminal by the formatter (diff.cell).
-    try:
-        sys.stdout.write(show[args.format](found))
-        sys.stdout.flush()
-    except BrokenPipeError:  # `bilateral diff ... | head`: the reader has what it wanted
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    # Every text from a record is made safe for a terminal by the formatter (diff.cell);
+    # a reader gone (`bilateral diff ... | head`) or a terminal that cannot show a
+    # character changes nothing of the exit code (_write).
+    _write(sys.stdout, show[args.format](found))
     return 1 if found else 0
 
 
@@ -207,7 +204,7 @@ def _cmd_verify(args) -> int:
     v = verify.verify(args.pdf, check_pages=not args.record_only)
     out = sys.stdout
     if v.changes:
-        out.write(diff.as_text(v.changes))
+        _write(out, diff.as_text(v.changes))
     else:
         _say(f"{args.pdf}: verified: {verify.summary(v.record)} match the embedded evidence",
              out)
@@ -263,7 +260,11 @@ def _write(stream, text: str) -> bool:
     if stream is None:
         return False
     try:
-        stream.write(text)
+        try:
+            stream.write(text)
+        except UnicodeEncodeError:  # a terminal that cannot show a character: say it as \u…
+            encoding = getattr(stream, "encoding", None) or "ascii"
+            stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
         stream.flush()
         return True
     except (OSError, ValueError):

@@ -825,3 +825,14 @@ def test_corpus_pdfs_pass_an_independent_validator(corpus):
             if rules:
                 failing[f"{nb.name} {profile}"] = sorted(rules)
     assert not failing, failing
+
+
+@pytest.mark.parametrize("tex", [r"P(A \& B)", r"R \& D"])
+def test_an_escaped_ampersand_is_rendered_not_refused(tex):
+    """``\\&`` is a character, not an alignment: the formula renders in both formats (the
+    structural check once refused any token reading "&")."""
+    from bilateral.export.maths import mathml, svg_img
+
+    markup = mathml(tex)
+    assert markup is not None and "<mi>&amp;</mi>" in markup
+    assert svg_img(tex) is not None

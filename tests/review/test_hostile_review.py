@@ -517,3 +517,27 @@ def test_a_malformed_record_in_the_output_folder_leaves_the_index_written(tmp_pa
     assert '<code>trade</code>' in page and 'href="trade.html"' in page
     assert ("1 record in this folder could not be read and is not listed: old.results.json: "
             "not a results record: claims.record_2023.verdict is a list, not text") in page
+
+
+def test_a_terminal_that_cannot_show_a_character_loses_no_line(tmp_path):
+    """A record's text with a dash and a minus sign, on an ASCII-only stdout: each line
+    is written with the character escaped, and the exit code is the diff's."""
+    import os
+    import subprocess
+
+    from tests.support import BILATERAL, ROOT
+
+    a, b = tmp_path / "a.results.json", tmp_path / "b.results.json"
+    rec = {"schema": "bilateral-results/1", "report": "trade", "scenario": None,
+           "parameters": {}, "versions": {},
+           "claims": {"c": {"statement": "Trade — up", "verdict": "holds", "check": "",
+                            "figures": []}}}
+    a.write_text(json.dumps(rec), encoding="utf-8")
+    rec["claims"]["c"]["verdict"] = "contradicted"
+    b.write_text(json.dumps(rec), encoding="utf-8")
+    r = subprocess.run([*BILATERAL, "diff", str(a), str(b)], capture_output=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONIOENCODING": "ascii"}, timeout=120)
+    assert r.returncode == 1, r.stderr
+    out = r.stdout.decode("ascii")
+    assert out.splitlines()[0] == "1 verdict changed"
+    assert "Trade \\u2014 up" in out and r.stderr == b""

@@ -72,6 +72,10 @@ def text_em(text: str, bold: bool = False) -> float:
     return sum(advances.get(ord(ch), FALLBACK_EM) for ch in text)
 
 
+MAX_COLUMNS = 1000
+"""The widest a table's layout is followed, in columns."""
+
+
 def _int(value, fallback: int = 1) -> int:
     try:
         return max(1, min(int(str(value).strip()), 1000))
@@ -91,12 +95,17 @@ def _layout(table):
     """Each row's cells with their first column and span; the number of columns."""
     taken: set[tuple[int, int]] = set()
     placed = []
-    for r, tr in enumerate(_rows(table)):
+    rows = _rows(table)
+    for r, tr in enumerate(rows):
         c, row = 0, []
         for cell in _cells(tr):
             while (r, c) in taken:
                 c += 1
-            span, down = _int(cell.get("colspan")), _int(cell.get("rowspan"))
+            # A span reaches no further down than the table's last row, and a row no
+            # wider than MAX_COLUMNS: a few cells of colspan=rowspan=1000 would otherwise
+            # mark millions of places.
+            span = min(_int(cell.get("colspan")), max(1, MAX_COLUMNS - c))
+            down = min(_int(cell.get("rowspan")), len(rows) - r)
             for dr in range(down):
                 for dc in range(span):
                     taken.add((r + dr, c + dc))

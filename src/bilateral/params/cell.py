@@ -111,14 +111,14 @@ def _long_number(text: str) -> str:
     whole number too long for Python is, and the field that holds it."""
     limit = _max_digits()
     for m in re.finditer(r"-?\d{" + str(limit + 1) + ",}", text):
-        before = text[:m.start()]
-        key = re.search(r'"([^"\\]{1,60})"\s*:\s*\Z', before[-200:])
+        near = text[max(0, m.start() - 200):m.start()]  # not the whole prefix: linear
+        key = re.search(r'"([^"\\]{1,60})"\s*:\s*\Z', near)
         after = text[m.end():m.end() + 1]
         if after in (".", "e", "E") or (
-                key is None and not re.search(r"[\[,:]\s*\Z", before[-200:])):
+                key is None and not re.search(r"[\[,:]\s*\Z", near)):
             continue  # a float, or digits inside a string: not what Python refused
-        line = before.count("\n") + 1
-        column = m.start() - (before.rfind("\n") + 1) + 1
+        line = text.count("\n", 0, m.start()) + 1
+        column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
         field = f"its {excerpt(key.group(1))} " if key else "a "
         return (f"{field}at line {line}, column {column} is a whole number of "
                 f"{len(m.group(0).lstrip('-'))} digits; Python reads at most {limit}")

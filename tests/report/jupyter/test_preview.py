@@ -87,3 +87,19 @@ def test_show_in_a_kernel_takes_its_values_and_shows_png_pages(monkeypatch):
     line = shown[-1].data["text/plain"]
     assert line.startswith(f"trade.pdf: {counted} pages")
     assert "horizon_year=2031" in line and "milestone_busd=320.0" in line
+
+
+def test_a_numpy_value_in_the_kernel_is_passed_as_its_python_value():
+    """``horizon_year = df.year.max()`` holds a numpy.int64: passed as 2031, not a
+    traceback; a value of no JSON type is passed as text for the build to refuse."""
+    import datetime
+
+    import numpy as np
+
+    from bilateral.report.jupyter.preview import _arguments
+
+    args = _arguments("trade", {"horizon_year": np.int64(2031),
+                                "scenario_growth_pct": np.array([1.0, 2.5]),
+                                "milestone_busd": datetime.date(2020, 1, 1)}, None)
+    assert args == ["-p", "horizon_year", "2031", "-p", "scenario_growth_pct", "[1.0, 2.5]",
+                    "-p", "milestone_busd", '"2020-01-01"']

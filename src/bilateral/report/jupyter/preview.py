@@ -150,8 +150,19 @@ def _arguments(name: str, values: dict[str, Any], default_data: str | None) -> l
         elif isinstance(value, str):
             args += ["-r", key, value]
         else:
-            args += ["-p", key, json.dumps(value)]
+            args += ["-p", key, json.dumps(value, default=_plain)]
     return args
+
+
+def _plain(value: Any) -> Any:
+    """A kernel's value as JSON takes it: a NumPy scalar or array as its Python value
+    (``df.year.max()`` is a ``numpy.int64``); anything else as its text, which the build
+    then refuses in its one line if it is not a value of the parameter's type."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
 
 
 def build(name: str | None = None, namespace: dict[str, Any] | None = None,
