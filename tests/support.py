@@ -147,6 +147,23 @@ def wait_in_page(page, js: str, what: str, timeout_s: float = 60):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def offline(page, base: str) -> list[str]:
+    """Let a browser page reach only ``base`` (the test's server) and ``data:``/``blob:``
+    URLs; every other request is aborted and listed in the returned list."""
+    foreign: list[str] = []
+
+    def route(r):
+        url = r.request.url
+        if url.startswith((base, "data:", "blob:")):
+            r.continue_()
+        else:
+            foreign.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    return foreign
+
+
 def has_number(text: str, number: str) -> bool:
     """``number`` appears in ``text`` on its own, not as a piece of a longer number."""
     return re.search(r"(?<![\d.,])" + re.escape(number) + r"(?![\d]|[.,]\d)", text) is not None

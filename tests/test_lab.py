@@ -30,6 +30,7 @@ from tests.support import (
     free_port,
     git,
     isolated_env,
+    offline,
     project_copy,
     require_chromium,
     wait_in_page,
@@ -210,18 +211,8 @@ def explore(page, shots: Path) -> None:
 def test_run_all_and_save_in_jupyterlab(lab, browser, shots, name):
     server, root = lab
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    foreign: list[str] = []
-
-    def route(r):
-        url = r.request.url
-        if url.startswith((server.base, "data:", "blob:")):
-            r.continue_()
-        else:
-            foreign.append(url)
-            r.abort()
-
     page = context.new_page()
-    page.route("**/*", route)
+    foreign = offline(page, server.base)
     page_errors: list[str] = []
     page.on("pageerror", lambda e: page_errors.append(str(e)))
     try:

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import LabServer, chromium, project_copy, require_chromium, wait_in_page
+from tests.support import (
+    LabServer,
+    chromium,
+    offline,
+    project_copy,
+    require_chromium,
+    wait_in_page,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -27,22 +34,13 @@ def test_whatif_in_jupyterlab(tmp_path):
     require_chromium()
     root = project_copy(tmp_path / "project")
     server = LabServer(root, tmp_path / "home")
-    foreign: list[str] = []
     page_errors: list[str] = []
+    foreign: list[str] = []
     try:
         with chromium() as browser:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
-
-            def route(r):
-                url = r.request.url
-                if url.startswith((server.base, "data:", "blob:")):
-                    r.continue_()
-                else:
-                    foreign.append(url)
-                    r.abort()
-
-            page.route("**/*", route)
+            foreign = offline(page, server.base)
             page.on("pageerror", lambda e: page_errors.append(str(e)))
             page.goto(f"{server.base}/lab/tree/notebooks/explore.ipynb?reset&token="
                       f"{server.token}")
