@@ -193,10 +193,7 @@ def _describe_links(pdf, targets: dict[str, str]) -> None:
 def _catalog_object(pdf, key: str):
     """The object the catalog's ``key`` refers to ("12 0 R", as text or bytes), or None."""
     ref = pdf.catalog.get(key)
-    if not ref:
-        return None
-    text = ref.decode() if isinstance(ref, bytes) else str(ref)
-    return pdf.objects[int(text.split()[0])]
+    return _object(pdf, ref) if ref else None
 
 
 def _id_tree(pdf) -> None:
