@@ -157,12 +157,7 @@ def _one(blob: bytes) -> bytes:
         source = ws.notebook_copy(job.notebook)
         params = dict(t.run_parameters)
         if job.data:
-            folder = ws.root / "d" / "data"
-            for rel, data in job.data.items():
-                path = folder / rel
-                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                path.write_bytes(data)
-            params["data_dir"] = str(folder)
+            params["data_dir"] = str(ws.data_from(job.data))
         t = replace(t, run_source=source, run_parameters=params)
         staging = ws.root / "staging"
         sub = staging / t.key.replace("/", "__")

@@ -82,10 +82,20 @@ class Workspace:
             if total > MAX_DATA_TOTAL:
                 raise DataError(_display(folder, shown_parent), "the data files together are "
                                 f"larger than {MAX_DATA_TOTAL // files.MiB} MiB")
-            target = dest / rel
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._write(target, data)
+            self._put(dest / rel, data)
         return dest
+
+    def data_from(self, data: dict[str, bytes], name: str = "data") -> Path:
+        """Write a data folder's files given as bytes (by relative path, as a Dask task
+        carries them) into ``<root>/d/<name>/``; returns that folder."""
+        dest = self.root / "d" / name
+        for rel, blob in data.items():
+            self._put(dest / rel, blob)
+        return dest
+
+    def _put(self, target: Path, data: bytes) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._write(target, data)
 
 
 def _display(path: Path, parent: Path) -> str:
