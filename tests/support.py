@@ -164,6 +164,36 @@ def offline(page, base: str) -> list[str]:
     return foreign
 
 
+@contextlib.contextmanager
+def tmpfs(mount: Path, size: str, *, required: bool):
+    """A tmpfs of ``size`` mounted at ``mount`` (an existing folder) for the block; a test
+    that cannot mount one (not root) fails when ``required``, else is skipped."""
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        why = f"cannot mount a small tmpfs here (needs root): {done.stderr.strip()}"
+        pytest.fail(why) if required else pytest.skip(why)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def fill(disk: Path, leave_blocks: int = 0) -> Path:
+    """Take every block of ``disk`` with one file, then give ``leave_blocks`` of 4 KiB
+    back; the file's path."""
+    filler = disk / "fill"
+    with open(filler, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError:
+            pass
+    if leave_blocks:
+        os.truncate(filler, os.path.getsize(filler) - leave_blocks * 4096)
+    return filler
+
+
 def has_number(text: str, number: str) -> bool:
     """``number`` appears in ``text`` on its own, not as a piece of a longer number."""
     return re.search(r"(?<![\d.,])" + re.escape(number) + r"(?![\d]|[.,]\d)", text) is not None

@@ -38,6 +38,7 @@ from tests.support import (
     alive,
     leftovers,
     snapshot,
+    tmpfs,
     wait_for,
     write_files,
     write_notebook,
@@ -991,15 +992,8 @@ def test_a_dying_kernel_last_words_are_reported(world):
 
 @pytest.fixture
 def small_disk(tmp_path_factory):
-    mount = tmp_path_factory.mktemp("disk")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path_factory.mktemp("disk"), "2m", required=False) as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
 
 @pytest.mark.slow

@@ -18,10 +18,12 @@ from tests.support import (
     BILATERAL,
     LAST_GOOD,
     ROOT,
+    fill,
     leftovers,
     run_cli,
     set_figure,
     snapshot,
+    tmpfs,
     write_files,
     write_notebook,
 )
@@ -198,26 +200,16 @@ def test_a_disk_with_no_room_left_at_all(tmp_path):
     no lock file left."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
-                       capture_output=True, text=True)
-    assert r.returncode == 0, f"this test needs to mount a tmpfs (as root): {r.stderr}"
-    try:
+    with tmpfs(disk, "1m", required=True):
         out = disk / "out"
         write_files(out, LAST_GOOD)
-        with open(disk / "fill", "wb", buffering=0) as f:  # every block taken
-            try:
-                while True:
-                    f.write(b"\0" * 4096)
-            except OSError:
-                pass
+        fill(disk)  # every block taken
         before = snapshot(out)
         r = run_cli("build", "tourism", "--formats", "html", "--out", str(out))
         assert r.returncode == 1, r.stderr  # a report that could not be made: disk full
         assert r.stderr == (f"bilateral: build: no room left in the output folder {out} (No "
                             "space left on device)\n")
         assert snapshot(out) == before and leftovers(out) == []
-    finally:
-        subprocess.run(["umount", str(disk)], check=True)
 
 
 KILLED_WHILE_PUBLISHING = """
@@ -269,28 +261,20 @@ def test_a_private_folder_with_no_room(tmp_path):
     import tempfile
 
     disk = Path(tempfile.mkdtemp(prefix="b-", dir="/tmp"))
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
-                       capture_output=True, text=True)
-    assert r.returncode == 0, f"this test needs to mount a tmpfs (as root): {r.stderr}"
     try:
-        with open(disk / "fill", "wb", buffering=0) as f:
-            try:
-                while True:
-                    f.write(b"\0" * 4096)
-            except OSError:
-                pass
-        os.truncate(disk / "fill", os.path.getsize(disk / "fill") - 3 * 4096)
-        out = tmp_path / "out"
-        r = subprocess.run([*BILATERAL, "build", "tourism", "--formats", "html", "--out",
-                            str(out)], capture_output=True, text=True, cwd=ROOT, timeout=300,
-                           env={**os.environ, "TMPDIR": str(disk)})
-        assert r.returncode == 1, r.stderr
-        assert r.stderr == (f"bilateral: build: cannot write the build's private folder in "
-                            f"{disk} (No space left on device); set TMPDIR to a folder with "
-                            "room\n")
-        assert not out.exists() and sorted(p.name for p in disk.iterdir()) == ["fill"]
+        with tmpfs(disk, "1m", required=True):
+            fill(disk, leave_blocks=3)
+            out = tmp_path / "out"
+            r = subprocess.run([*BILATERAL, "build", "tourism", "--formats", "html", "--out",
+                                str(out)], capture_output=True, text=True, cwd=ROOT,
+                               timeout=300, env={**os.environ, "TMPDIR": str(disk)})
+            assert r.returncode == 1, r.stderr
+            assert r.stderr == (f"bilateral: build: cannot write the build's private folder "
+                                f"in {disk} (No space left on device); set TMPDIR to a folder "
+                                "with room\n")
+            assert not out.exists() and sorted(p.name for p in disk.iterdir()) == ["fill"]
     finally:
-        subprocess.run(["umount", str(disk)], check=True)
+        disk.rmdir()
 
 
 def test_a_malformed_record_in_the_folder_is_left_out_of_the_index_and_said(tmp_path):
