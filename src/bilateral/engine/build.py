@@ -14,6 +14,7 @@ from bilateral.core import paths
 from bilateral.core.errors import NotebookError, TargetError
 from bilateral.core.text import shown
 from bilateral.engine import lock, pool, publish, quick, signals
+from bilateral.engine.kernels import NATIVE_KERNELS
 from bilateral.engine.options import FORMATS, Options
 from bilateral.engine.plan import Plan, Target, plan
 from bilateral.engine.state import read_state
@@ -231,7 +232,7 @@ def _warm_pool(queue: list[Target], ws):
 
     pool_ = None
     # Only for ipykernel: a notebook of another language's kernel starts it as it is.
-    if warm.wanted() and any(t.kernel in ("python3", "python") for t in queue):
+    if warm.wanted() and any(t.kernel in NATIVE_KERNELS for t in queue):
         own = all(t.trusted for t in queue)
         try:
             pool_ = warm.Pool(ws.kernels, own, paths.NOTEBOOKS if own else Path.cwd(),

@@ -236,6 +236,8 @@ def _kernel_manager_class(connection_file: Path, warm_socket: Path | None):
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
+    from bilateral.engine.kernels import PROJECT_KERNEL, project_spec
+
     class IPCKernelManager(AsyncKernelManager):
         @default("transport")
         def _transport_default(self):
@@ -244,6 +246,12 @@ def _kernel_manager_class(connection_file: Path, warm_socket: Path | None):
         @default("connection_file")
         def _connection_file_default(self):
             return str(connection_file)
+
+        @property
+        def kernel_spec(self):
+            if self._kernel_spec is None and self.kernel_name == PROJECT_KERNEL:
+                self._kernel_spec = project_spec()  # never looked up (engine/kernels.py)
+            return super().kernel_spec
 
         async def start_kernel(self, **kw):
             if warm_socket is not None and self.provisioner is None:

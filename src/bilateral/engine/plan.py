@@ -28,6 +28,7 @@ from bilateral.core.errors import (
 )
 from bilateral.core.text import excerpt, path_text, printable, recorded, shown
 from bilateral.engine import options as opt
+from bilateral.engine.kernels import NATIVE_KERNELS
 from bilateral.engine.state import STATE_FILE, sha, versions, why_stale
 from bilateral.engine.workspace import MAX_NOTEBOOK, Workspace
 from bilateral.params import (
@@ -148,9 +149,6 @@ def _notebooks(opts: opt.Options, ws: Workspace):
 
 
 _KERNEL_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}\Z")
-_NATIVE_KERNELS = ("python3", "python")
-"""ipykernel's own kernel (``python`` is jupyter_client's alias of it), installed with
-bilateral: no lookup needed."""
 
 
 def kernel(nb, where: str) -> str:
@@ -161,7 +159,7 @@ def kernel(nb, where: str) -> str:
     if not isinstance(name, str) or not name:
         raise NotebookSourceError(where, "names no kernel (its metadata has no kernelspec); "
                                   "open it in JupyterLab, choose a kernel and save it")
-    if name in _NATIVE_KERNELS:
+    if name in NATIVE_KERNELS:  # no lookup needed (engine/kernels.py)
         return name
     display = spec.get("display_name")
     named = f"the kernelspec {excerpt(name)}" + (
@@ -174,7 +172,7 @@ def kernel(nb, where: str) -> str:
     try:
         manager.get_kernel_spec(name)
     except NoSuchKernel:
-        installed = sorted(set(manager.find_kernel_specs()) | {"python3"})
+        installed = sorted(set(manager.find_kernel_specs()) | {"python3", "bilateral"})
         raise NotebookSourceError(where, f"needs {named}, which is not installed here "
                                   f"(installed: {', '.join(installed)})") from None
     except Exception as exc:  # noqa: BLE001 - a kernel.json that cannot be read

@@ -71,18 +71,33 @@ def test_setup_installs_the_kernel_into_the_environment(venv, tmp_path, monkeypa
     assert nb.cells[0].outputs[0].text.strip() == str(venv)
 
 
+@pytest.mark.parametrize("name", ["trade", "tourism", "explore"])
+def test_the_notebooks_name_the_project_kernel(name):
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    assert nb.metadata.kernelspec == {"name": "bilateral", "display_name": "bilateral (.venv)",
+                                      "language": "python"}
+
+
 @pytest.mark.slow
-def test_explore_without_bilateral_fails_on_its_first_cell_in_one_line():
-    explore = nbformat.read(NOTEBOOKS / "explore.ipynb", as_version=4)
-    first = next(c for c in explore.cells if c.cell_type == "code")
+@pytest.mark.parametrize("name", ["trade", "tourism", "explore"])
+def test_without_bilateral_the_first_cell_that_needs_it_fails_in_one_line(name):
+    """Run All under a kernel whose Python has no bilateral: the cells before the first
+    that imports it (the parameters) run, and that one fails with one line saying what
+    to run; nothing else is shown."""
+    source = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    code = [c for c in source.cells if c.cell_type == "code"]
+    first = next(i for i, c in enumerate(code) if "bilateral" in c.source)
     nb = nbformat.v4.new_notebook(cells=[
-        # a kernel whose Python has no bilateral: the project's src/ off its path
+        # the project's src/ off the kernel's path: as a Python without the project
         nbformat.v4.new_code_cell(f"import sys\nsys.path[:] = [p for p in sys.path if p "
                                   f"!= {str(ROOT / 'src')!r}]"),
-        nbformat.v4.new_code_cell(first.source)])
+        *[nbformat.v4.new_code_cell(c.source) for c in code[:first + 1]]])
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
-    (error,) = [o for o in nb.cells[1].outputs if o.output_type == "error"]
+    errors = [(i, o) for i, c in enumerate(nb.cells) for o in c.outputs
+              if o.output_type == "error"]
+    assert [i for i, _ in errors] == [first + 1]
+    (_, error), = errors
     assert error.ename == "ModuleNotFoundError"
     assert error.traceback == [
         "ModuleNotFoundError: no module 'bilateral' in this kernel: run `make setup`, then "
