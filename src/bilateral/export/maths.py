@@ -178,6 +178,47 @@ def _mathml(tex: str, display: bool) -> str | None:
     return ET.tostring(root, encoding="unicode")
 
 
+@functools.cache
+def _ziamath():
+    """ziamath, its row layout spared a pass that cannot change what it draws.
+
+    To stretch its fences, ziamath lays every row out twice: once without stretching, to
+    learn the row's height (``Mrow._get_height_nostretch``), then for real. A row inside a
+    row is laid out twice by each of the two passes of its parent, so a formula costs
+    2^depth layouts of its innermost rows: a matrix of sums in brackets took 0.7 s. The
+    first pass's result (``rowymin``/``rowymax``) is read only by stretchy operators
+    (``Moperator._setup``); a row with no operator that may stretch anywhere under it
+    (one the operator dictionary or a ``stretchy`` attribute makes stretchy) skips it.
+    The SVG is byte for byte what ziamath draws without this (tests/export/test_maths.py
+    compares them over every formula of the test corpus)."""
+    with warnings.catch_warnings():  # ziamath finds its font through a deprecated API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import ziamath
+        from ziamath import operators
+        from ziamath.nodes.mrow import Mrow
+        from ziamath.nodes.nodetools import elementtext
+
+    if getattr(Mrow, "_bilateral_prepass", False):
+        return ziamath
+    stretchy = frozenset(name for (name, _form), params in operators.operators.items()
+                         if params.get("stretchy", "false") != "false")
+    full_prepass = Mrow._get_height_nostretch
+
+    def may_stretch(element) -> bool:
+        return any(e.tag in ("mo", "mi") and (e.get("stretchy", "false") != "false"
+                                              or elementtext(e) in stretchy)
+                   for e in element.iter())
+
+    def _get_height_nostretch(self, line, **kwargs):
+        if any(may_stretch(child) for child in line):
+            return full_prepass(self, line, **kwargs)
+        return 9999, -9999  # what the full pass gives an empty row; nothing reads it
+
+    Mrow._get_height_nostretch = _get_height_nostretch
+    Mrow._bilateral_prepass = True
+    return ziamath
+
+
 MATH_SIZE = 20.0
 """ziamath's base size in px; the SVG is scaled by CSS in em, so only precision depends on it."""
 SCALE = 1.12
@@ -195,9 +236,7 @@ def svg(tex: str, display: bool = False) -> tuple[str, float, float, float] | No
     try:
         with warnings.catch_warnings():  # ziamath finds its font through a deprecated API
             warnings.simplefilter("ignore", DeprecationWarning)
-            import ziamath
-
-            math = ziamath.Math(markup, size=MATH_SIZE)
+            math = _ziamath().Math(markup, size=MATH_SIZE)
             drawing = math.svgxml()
         bbox = math.node.bbox
     except Exception as exc:  # a formula ziamath cannot draw is shown as source
