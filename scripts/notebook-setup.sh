@@ -12,10 +12,24 @@
 #    (ipykernel install --sys-prefix: never into the user's home), so JupyterLab lists
 #    "bilateral (.venv)" beside any other Python; reinstalled only when it runs another
 #    interpreter.
+# 4. The prebuilt JupyterLab extension bilateral-labextension (src/bilateral/labextension:
+#    a package.json and one hand-written script, no node build) copied into PYTHON's
+#    share/jupyter/labextensions/, where JupyterLab finds it: the export menu shows each
+#    exporter's own label ("Bilateral report — HTML"). Copied again only when it differs.
 set -euo pipefail
 python="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 
-prefix="$("$python" -c 'import sys; print(sys.prefix)')"
+# Two lines: the environment's prefix, then the labextension's folder in the installed
+# package (empty when bilateral cannot be imported).
+found="$("$python" -c 'import sys; print(sys.prefix)
+try:
+    from importlib.resources import files
+    print(files("bilateral") / "labextension")
+except ImportError:
+    print()')"
+prefix="${found%%$'\n'*}"
+labext="${found#*$'\n'}"
+
 conf="$prefix/etc/jupyter/jupyter_server_config.d/bilateral.json"
 want='{"ServerApp": {"jpserver_extensions": {"bilateral.lab": true}}}'
 if [ "$(cat "$conf" 2>/dev/null)" != "$want" ]; then
@@ -27,6 +41,21 @@ spec="$prefix/share/jupyter/kernels/bilateral/kernel.json"
 if ! grep -qF "\"$python\"," "$spec" 2>/dev/null; then
   "$python" -m ipykernel install --sys-prefix --name bilateral \
     --display-name "bilateral (.venv)" >/dev/null
+fi
+
+dest="$prefix/share/jupyter/labextensions/bilateral-labextension"
+if [ -z "$labext" ] || [ ! -f "$labext/package.json" ]; then
+  echo "warning: bilateral is not installed for $python: the export menu keeps" \
+       "nbconvert's names" >&2
+elif ! diff -rq "$labext" "$dest" >/dev/null 2>&1; then
+  # A copy beside it (a hidden name, which JupyterLab does not list), then renamed: a
+  # second setup running at the same time (parallel tests) installs the same files.
+  mkdir -p "$(dirname "$dest")"
+  tmp="$(mktemp -d "$(dirname "$dest")/.bilateral-labextension.XXXXXX")"
+  cp -R "$labext/." "$tmp"
+  chmod 755 "$tmp"
+  rm -rf "$dest"
+  mv -T "$tmp" "$dest" 2>/dev/null || rm -rf "$tmp"
 fi
 
 git rev-parse --is-inside-work-tree >/dev/null 2>&1 || exit 0   # not a git checkout
