@@ -64,17 +64,17 @@ def test_fresh_clone_run_all_save_then_clean_and_make_test_passes(tmp_path, monk
     assert setup.returncode == 0, setup.stdout + setup.stderr
     assert "nbstripout" in git(clone, "config", "--get", "filter.nbstripout.clean")
 
-    spec = KernelSpecManager().get_kernel_spec("python3")
+    spec = KernelSpecManager().get_kernel_spec("bilateral")  # the notebooks' kernel
     monkeypatch.setenv("PYTHONPATH", str(clone / "src"))  # the kernels import the clone's
     server = LabServer(clone, tmp_path / "home", PYTHONPATH=str(clone / "src"))
     try:
         for path in sorted((clone / "notebooks").glob("*.ipynb")):
             nb = nbformat.read(path, as_version=4)
-            NotebookClient(nb, timeout=300, kernel_name="python3",
+            NotebookClient(nb, timeout=300, kernel_name="bilateral",
                            resources={"metadata": {"path": str(path.parent)}}).execute()
             # What JupyterLab writes: the running kernel's spec, the kernel's language_info.
             nb.metadata["kernelspec"] = {"display_name": spec.display_name,
-                                         "language": spec.language, "name": "python3"}
+                                         "language": spec.language, "name": "bilateral"}
             save_as_jupyterlab(server, f"notebooks/{path.name}", nb)
             saved = json.loads(path.read_text(encoding="utf-8"))
             assert any(c.get("outputs") for c in saved["cells"]), f"{path.name}: no outputs"

@@ -454,3 +454,22 @@ def test_the_exporters_carry_readable_labels():
     assert get_exporter("bilateral_pdf").export_from_notebook == "Bilateral report — PDF"
     assert ReportHTMLExporter().export_from_notebook == "Bilateral report — HTML"
     assert WeasyPDFExporter().export_from_notebook == "Bilateral report — PDF"
+
+
+def test_maths_inside_text_inside_maths_renders():
+    """TeX allows ``\\text{for $|q|<1$}`` (maths in text in maths; the notebook docs'
+    "Typesetting Equations" has it); it renders as the text, then the maths, in both
+    formats, with no fallback warning."""
+    from bilateral.export import maths
+
+    markup = maths._mathml(r"\frac{1}{1-q} \quad \text{for $|q|<1$}.", True)
+    root = BeautifulSoup(markup, "html.parser")
+    assert [t.get_text() for t in root.find_all("mtext")] == ["for\xa0"]  # space kept
+    assert [t.get_text() for t in root.find_all("mi")] == ["q", "q"]
+    assert "<" in [t.get_text() for t in root.find_all("mo")]
+    assert maths.svg(r"\text{if $x > 0$, else}", False) is not None
+    nb = new_notebook(cells=[new_markdown_cell(
+        "$$\\sum_{n=0}^\\infty q^n = \\frac{1}{1-q} \\quad \\text{for $|q|<1$}.$$")],
+        metadata=KERNEL)
+    html = to_html(nb)
+    assert "could not be rendered" not in html and "<math" in html

@@ -108,17 +108,29 @@ def _fenced_matrix(m: re.Match) -> str:
     return f"\\end{{matrix}}\\right{right}}}"
 
 
+_TEXT_WITH_MATHS = re.compile(r"\\text\{([^{}$]*)\$([^{}$]+)\$([^{}$]*)\}")
+
+
+def _text_with_maths(m: re.Match) -> str:
+    """``\\text{for $|q|<1$}`` as ``\\text{for }|q|<1``: TeX allows maths inside text
+    inside maths, latex2mathml does not (it fails the whole formula)."""
+    before, inner, after = m.groups()
+    return ((f"\\text{{{before}}}" if before else "") + f"{{{inner}}}"
+            + (f"\\text{{{after}}}" if after else ""))
+
+
 _ALIGNED = re.compile(r"\\(begin|end)\{(?:aligned|alignedat|alignat\*?)\}(?:\{\d+\})?")
 _GATHERED = re.compile(r"\\(begin|end)\{(?:gathered|gather\*?|multline\*?)\}")
 
 
 def _prepare(tex: str) -> str:
     """TeX that latex2mathml reads: labels dropped (there are no references to resolve),
-    eqnarray as the three-column array it is, fenced matrices as one group, ``aligned``
-    and ``alignat`` as ``align*``, and ``gather``, ``gathered``, ``multline`` as a
-    one-column array (latex2mathml writes these as one line with line-break spaces, which
-    browsers do not break at)."""
+    maths inside ``\\text{}`` taken out of it, eqnarray as the three-column array it is,
+    fenced matrices as one group, ``aligned`` and ``alignat`` as ``align*``, and
+    ``gather``, ``gathered``, ``multline`` as a one-column array (latex2mathml writes these
+    as one line with line-break spaces, which browsers do not break at)."""
     tex = _LABEL.sub("", tex)
+    tex = _TEXT_WITH_MATHS.sub(_text_with_maths, tex)
     tex = _FENCED_MATRIX.sub(_fenced_matrix, tex)
     tex = _ALIGNED.sub(lambda m: "\\begin{align*}" if m.group(1) == "begin"
                        else "\\end{align*}", tex)
