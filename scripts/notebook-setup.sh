@@ -52,7 +52,7 @@ elif ! diff -rq "$labext" "$dest" >/dev/null 2>&1; then
   # second setup running at the same time (parallel tests) installs the same files.
   mkdir -p "$(dirname "$dest")"
   tmp="$(mktemp -d "$(dirname "$dest")/.bilateral-labextension.XXXXXX")"
-  cp -R "$labext/." "$tmp"
+  cp -RL "$labext/." "$tmp"  # -L: lab.css is a link to the report's stylesheet
   chmod 755 "$tmp"
   rm -rf "$dest"
   mv -T "$tmp" "$dest" 2>/dev/null || rm -rf "$tmp"

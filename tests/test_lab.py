@@ -33,6 +33,7 @@ from tests.support import (
     offline,
     project_copy,
     require_chromium,
+    run_cli,
     wait_in_page,
 )
 
@@ -302,3 +303,61 @@ def test_make_lab_starts_as_root_and_prints_the_url(tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+TRUST_JS = f"""() => {{
+  const panel = {PANEL};
+  const cells = panel.content.widgets.filter(c => c.model.type === 'code');
+  return {{untrusted: cells.filter(c => !c.model.trusted).length, cells: cells.length,
+           styles: document.querySelectorAll('.jp-OutputArea-output style').length,
+           sheet: !!document.getElementById('bilateral-labextension-style')}};
+}}"""
+
+BLOCKS_JS = """() => {
+  const s = e => e ? getComputedStyle(e) : null;
+  const header = s(document.querySelector('header.title-block'));
+  const img = s(document.querySelector('figure.chart img'));
+  return {rule: header ? parseFloat(header.borderBottomWidth) : 0,
+          chartBg: img ? img.backgroundColor : null, chartShadow: img ? img.boxShadow : null};
+}"""
+
+
+def test_an_executed_report_opens_styled_though_not_trusted(lab, browser, shots):
+    """A report a build wrote (``reports/trade.ipynb``) opened in JupyterLab is not trusted:
+    JupyterLab strips the <style> of its outputs. Its tables, verdict badges, title block
+    and charts are still styled, in the light and the dark theme, by the report's
+    stylesheet the project's JupyterLab extension adds to the page."""
+    server, root = lab
+    built = run_cli("build", "trade", "--out", str(root / "reports"), "--formats", "html",
+                    "-q")
+    assert built.returncode == 0, built.stderr
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    foreign = offline(page, server.base)
+    try:
+        page.goto(f"{server.base}/lab/tree/reports/trade.ipynb?reset&token={server.token}")
+        wait_for(page, f"() => window.jupyterapp && {PANEL} && {PANEL}.context && "
+                 f"{PANEL}.context.isReady && {PANEL}.content.widgets.length > 0",
+                 "the executed report", timeout_s=120)
+        trust = wait_for(page, f"() => {{ const t = ({TRUST_JS})(); "
+                         "return t.sheet ? t : null; }", "the report's stylesheet")
+        assert trust["untrusted"] == trust["cells"] > 0, trust  # as a build wrote it
+        for theme in ("light", "dark"):
+            set_theme(page, theme)
+            check_claims(page, theme)
+            assert page.evaluate(TRUST_JS)["styles"] == 0  # the outputs' own styles stripped
+            page.screenshot(path=str(shots / f"report-{theme}-claims.png"))
+            scroll_to(page, "header.title-block", 'class="title-block"')
+            blocks = page.evaluate(BLOCKS_JS)
+            assert blocks["rule"] >= 2, blocks  # the title block's rule
+            page.screenshot(path=str(shots / f"report-{theme}-top.png"))
+            scroll_to(page, "figure.chart img", 'class="chart"')
+            blocks = page.evaluate(BLOCKS_JS)
+            assert blocks["chartBg"] == "rgb(255, 255, 255)", blocks  # drawn on paper
+            # on the dark page, a card with a rim; none on the light one
+            assert (blocks["chartShadow"] != "none") == (theme == "dark"), blocks
+            page.screenshot(path=str(shots / f"report-{theme}-chart.png"))
+        assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
+    finally:
+        print(f"\nscreenshots of the executed report: {shots}")
+        context.close()

@@ -26,6 +26,14 @@
  *   - the menu item's and palette item's text is app.commands.label(id, args), asked again
  *     each time the menu is drawn and when the command's "changed" signal fires;
  *   - the export command is "notebook:export-to-format", args {format, label, isPalette}.
+ *
+ * It also styles the report's blocks (tables, verdict badges, charts, the title block) in
+ * every rendered output, trusted or not: the module "./style" (package.json's
+ * jupyterlab._build.style, loaded by Lab's bootstrap before the plugins) links lab.css,
+ * the report's own stylesheet for JupyterLab (a copy of src/bilateral/report/jupyter/
+ * lab.css, through a symbolic link here). An executed report a build wrote is not
+ * trusted in JupyterLab, which strips the <style> elements of its outputs but keeps their
+ * class attributes; a stylesheet of the page reaches them.
  * The script lies beside package.json, not in static/: jupyterlab_server serves every
  * extension's static/ folder as immutable for a year (webpack's names carry a hash), the
  * rest with "Cache-Control: no-cache", so a changed script is fetched again without a
@@ -35,6 +43,8 @@
   'use strict';
 
   var NAME = 'bilateral-labextension';
+  // This script's own address: lab.css lies beside it.
+  var HERE = (document.currentScript && document.currentScript.src) || '';
   var COMMAND = 'notebook:export-to-format';
   // The formats JupyterLab labels itself, with its English labels (getFormatLabels in
   // @jupyterlab/notebook-extension).
@@ -122,9 +132,30 @@
     }
   };
 
+  // The folder this extension is served from: beside this script, else from the page's
+  // configuration (fullLabextensionsUrl/<name>/).
+  function folder() {
+    if (HERE) {
+      return new URL('.', HERE).href;
+    }
+    var config = document.getElementById('jupyter-config-data');
+    var url = config ? JSON.parse(config.textContent).fullLabextensionsUrl : '/lab/extensions';
+    return new URL(url.replace(/\/?$/, '/') + NAME + '/', window.location.href).href;
+  }
+
   var modules = {
     './extension': function () {
       return { __esModule: true, default: plugin };
+    },
+    './style': function () {
+      if (!document.getElementById(NAME + '-style')) {
+        var link = document.createElement('link');
+        link.id = NAME + '-style';
+        link.rel = 'stylesheet';
+        link.href = folder() + 'lab.css';
+        document.head.appendChild(link);
+      }
+      return { __esModule: true };
     }
   };
 
