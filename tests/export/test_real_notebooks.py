@@ -125,14 +125,14 @@ def test_every_table_value_is_whole_at_every_width(sweep):
 
 @pytest.mark.slow
 def test_wide_tables_are_split_into_numbered_column_blocks(sweep):
-    """A frame too wide for the page comes in blocks headed "Columns a–b of n" that cover
-    its columns once, in order; the widest ones need several."""
+    """A frame too wide for the page comes in blocks headed "Columns a–b of n" (or "Column
+    a of n" for one) that cover its columns once, in order; the widest ones need several."""
     frames, words = sweep
     text = " ".join(w[5] for w in words)
-    notes = re.findall(r"Columns (\d+)–(\d+) of (\d+)", text)
+    notes = re.findall(r"Columns? (\d+)(?:–(\d+))? of (\d+)", text)
     by_table: dict[int, list[tuple[int, int]]] = {}
-    for a, b, n in notes:
-        by_table.setdefault(int(n), []).append((int(a), int(b)))
+    for a, b, n in notes:  # "Column 12 of 12": one column, b empty
+        by_table.setdefault(int(n), []).append((int(a), int(b or a)))
     assert max(by_table) == 40 and len(by_table[40]) >= 3, by_table.get(40)
     for n, blocks in by_table.items():
         covered = [c for a, b in blocks for c in range(a, b + 1)]
@@ -473,3 +473,22 @@ def test_maths_inside_text_inside_maths_renders():
         metadata=KERNEL)
     html = to_html(nb)
     assert "could not be rendered" not in html and "<math" in html
+
+
+def test_a_block_of_one_column_says_column(tmp_path):
+    """A split that leaves one column for a block heads it "Column n of N", never
+    "Columns n–n of N". Frames of 8 to 30 equal columns: blocks hold the same number of
+    columns k, so the frames of N = jk + 1 columns end with a block of one."""
+    import pandas as pd
+
+    cells = []
+    for n in range(8, 31):
+        frame = pd.DataFrame({f"long_column_name_{i:02d}": [f"value-{i:02d}-xxxxxxxx"] * 2
+                              for i in range(n)})
+        cells.append(code("frame", table_output(frame)))
+    words = " ".join(w[5] for w in pdf_words(to_pdf(new_notebook(cells=cells, metadata=KERNEL),
+                                                    tmp_path / "one.pdf")))
+    assert not re.search(r"Columns (\d+)–\1 of", words), "a one-column block called Columns"
+    singles = re.findall(r"Column (\d+) of (\d+)", words)
+    assert singles, "no frame ended with a block of one column"
+    assert all(a == n for a, n in singles)  # the last block of its frame

@@ -292,7 +292,9 @@ def fit_tables(html: str, paper: str = "A4", split: bool = True) -> str:
         data_columns = columns - stub
         for i, (a, b) in enumerate(blocks):
             note = soup.new_tag("p", attrs={"class": "table-part-note"})
-            note.string = (f"Columns {a - stub + 1}\u2013{b - stub} of {data_columns}"
+            first_col, last_col = a - stub + 1, b - stub
+            note.string = ((f"Columns {first_col}\u2013{last_col}" if last_col > first_col
+                            else f"Column {first_col}") + f" of {data_columns}"
                            + (" (continued)" if i else ""))
             holder = soup.new_tag("div", attrs={"class": "table-part"})
             holder.append(note)
