@@ -67,9 +67,11 @@ params: setup ## List every notebook's parameters with type, default and help
 lint: setup $(VENV)/.installed-test ## Run ruff on the code
 	$(BIN)/ruff check src tests benchmarks notebooks
 
-benchmark: setup $(VENV)/.installed-test ## Time bilateral against the plain papermill + nbconvert chain, and a sweep's parallel efficiency
+benchmark: setup $(VENV)/.installed-test ## Time bilateral against the plain papermill + nbconvert chain, a sweep's parallel efficiency, and the exporters on real notebooks
+	@scripts/system-deps.sh --test
 	$(BIN)/python benchmarks/bench_build.py $(ARGS)
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_exporters.py
 
 clean: ## Remove built reports and caches (keeps .venv)
 	rm -rf reports/* site .pytest_cache .ruff_cache

@@ -492,3 +492,23 @@ def test_a_block_of_one_column_says_column(tmp_path):
     singles = re.findall(r"Column (\d+) of (\d+)", words)
     assert singles, "no frame ended with a block of one column"
     assert all(a == n for a, n in singles)  # the last block of its frame
+
+
+def test_headings_of_the_same_text_get_ids_of_their_own(tmp_path, caplog):
+    """Three "## Display" sections and one titled "Display-2": every heading id is
+    unique, each ¶ link points at its own heading, the first keeps the id a link in the
+    notebook names, and the PDF has no anchor defined twice."""
+    nb = new_notebook(cells=[new_markdown_cell(s) for s in (
+        "# Notes", "## Display\n\none", "## Display-2\n\ntwo", "## Display\n\nthree",
+        "## Display\n\nfour", "[the first](#Display)")], metadata=KERNEL)
+    soup = BeautifulSoup(to_html(nb), "html.parser")
+    heads = [(h.get_text().rstrip("¶"), h["id"], h.find("a", class_="anchor-link")["href"])
+             for h in soup.find_all("h2")]
+    assert heads == [("Display", "Display", "#Display"),
+                     ("Display-2", "Display-2", "#Display-2"),
+                     ("Display", "Display-3", "#Display-3"),
+                     ("Display", "Display-4", "#Display-4")]
+    assert soup.find("a", string="the first")["href"] == "#Display"
+    with caplog.at_level("WARNING"):
+        to_pdf(nb, tmp_path / "h.pdf")
+    assert not [r for r in caplog.records if "defined twice" in r.getMessage()]

@@ -333,6 +333,7 @@ class ReportHTMLExporter(HTMLExporter):
         html = self._settle_images(html, run)
         html = _describe_images(html)
         html = run.maths.fill(html, self.math_markup if self.render_math else None)
+        html = unique_heading_ids(html)
         self._warn(run)
         return html, resources
 
@@ -376,6 +377,34 @@ class ReportHTMLExporter(HTMLExporter):
         if run.maths.failed:
             self.log.warning("%d formula(s) could not be rendered and are shown as TeX",
                              run.maths.failed)
+
+
+_HEADING = re.compile(r'(<h([1-6])\b[^>]*?\sid=")([^"]*)("[^>]*>)(.*?)(</h\2>)', re.S)
+
+
+def unique_heading_ids(html: str) -> str:
+    """Headings of the same text ("Exercise", "Solution" in every section of a tutorial)
+    get ids of their own: the second "Display" is ``Display-2``, its ¶ link too. nbconvert
+    names a heading's id after its text, so a link to a later one led to the first, and
+    WeasyPrint warned "Anchor defined twice". The first keeps its id: links written in
+    the notebook (``#Display``) still lead where they did."""
+    seen: dict[str, int] = {}
+    taken = set(re.findall(r'\sid="([^"]*)"', html))
+
+    def rename(m: re.Match) -> str:
+        old = m.group(3)
+        count = seen[old] = seen.get(old, 0) + 1
+        if count == 1:
+            return m.group(0)
+        new = f"{old}-{count}"
+        while new in taken:
+            count += 1
+            new = f"{old}-{count}"
+        taken.add(new)
+        body = m.group(5).replace(f'href="#{old}"', f'href="#{new}"')
+        return f"{m.group(1)}{new}{m.group(4)}{body}{m.group(6)}"
+
+    return _HEADING.sub(rename, html)
 
 
 def _few(items: list[str], n: int = 3) -> str:
