@@ -11,9 +11,11 @@ folder, printed at the end of each test.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -208,6 +210,25 @@ def explore(page, shots: Path) -> None:
                 path=str(shots / f"explore-{shot}-{theme}.png"))
 
 
+def preview_unsaved(page, shots: Path) -> None:
+    """The preview call, with a parameter changed in the kernel and nothing saved: the
+    report's pages are shown, built with the kernel's value."""
+    page.evaluate(ADD_CELL_JS, "horizon_year = 2031\nfrom bilateral.report import preview\n"
+                               "preview.show()")
+    cell = wait_for(page, LAST_CELL_JS, "the preview", timeout_s=180)
+    outputs = cell["outputs"]
+    assert "error" not in [o.get("output_type") for o in outputs], outputs
+    pages = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(pages) >= 3, [o.get("output_type") for o in outputs]  # trade has 7 pages
+    said = "".join("".join(o["data"].get("text/plain", "")) for o in outputs
+                   if o.get("output_type") == "execute_result")
+    assert re.search(r"trade\.pdf: \d+ pages \(.*horizon_year=2031", said), said
+    assert f"{len(pages)} pages" in said
+    assert page.evaluate(f"() => {PANEL}.context.model.dirty")  # built without a save
+    page.locator(".jp-Notebook .jp-Cell:last-child").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "preview.png"))
+
+
 @pytest.mark.parametrize("name", ["trade", "tourism"])
 def test_run_all_and_save_in_jupyterlab(lab, browser, shots, name):
     server, root = lab
@@ -250,6 +271,7 @@ def test_run_all_and_save_in_jupyterlab(lab, browser, shots, name):
         assert git(root, "diff", "--stat") == ""
         if name == "trade":
             explore(page, shots)
+            preview_unsaved(page, shots)
         assert not page_errors, page_errors
         assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
     finally:
@@ -328,8 +350,8 @@ def test_an_executed_report_opens_styled_though_not_trusted(lab, browser, shots)
     and charts are still styled, in the light and the dark theme, by the report's
     stylesheet the project's JupyterLab extension adds to the page."""
     server, root = lab
-    built = run_cli("build", "trade", "--out", str(root / "reports"), "--formats", "html",
-                    "-q")
+    out = root / "reports"
+    built = run_cli("build", "trade", "--out", str(out), "--formats", "html", "-q")
     assert built.returncode == 0, built.stderr
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -361,3 +383,63 @@ def test_an_executed_report_opens_styled_though_not_trusted(lab, browser, shots)
     finally:
         print(f"\nscreenshots of the executed report: {shots}")
         context.close()
+        shutil.rmtree(out)  # the copy is shared by the other tests of this module
+
+
+NEW_NOTEBOOK_JS = """async () => {
+  const model = await jupyterapp.commands.execute('docmanager:new-untitled',
+                                                  {path: 'notebooks', type: 'notebook'});
+  await jupyterapp.commands.execute('docmanager:open',
+                                    {path: model.path, factory: 'Notebook',
+                                     kernel: {name: 'bilateral'}});
+  return model.path;
+}"""
+
+
+def test_a_new_notebook_saved_beside_the_reports_is_left_alone(lab, browser, shots):
+    """File › New › Notebook in notebooks/, a cell run, saved: the build still plans the
+    two reports only, and says nothing of the analyst's notebook."""
+    import sys
+
+    server, root = lab
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    foreign = offline(page, server.base)
+    try:
+        page.goto(f"{server.base}/lab/tree/notebooks?reset&token={server.token}")
+        wait_for(page, "() => window.jupyterapp && "
+                 "jupyterapp.commands.hasCommand('docmanager:new-untitled')", "JupyterLab")
+        path = page.evaluate(NEW_NOTEBOOK_JS)
+        assert path.startswith("notebooks/Untitled") and path.endswith(".ipynb"), path
+        wait_for(page, f"() => {PANEL} && {PANEL}.context && {PANEL}.context.isReady && "
+                 f"{PANEL}.sessionContext.session && {PANEL}.sessionContext.session.kernel "
+                 f"&& {PANEL}.sessionContext.session.kernel.status === 'idle'",
+                 "the new notebook and its kernel", timeout_s=120)
+        page.evaluate(ADD_CELL_JS, "import bilateral\nprint('mine')")
+        cell = wait_for(page, LAST_CELL_JS, "the new cell")
+        assert "error" not in [o.get("output_type") for o in cell["outputs"]], cell
+        page.keyboard.press("Control+s")
+        wait_for(page, f"() => {PANEL}.context.model.dirty === false", "the save")
+        page.screenshot(path=str(shots / "new-notebook.png"))
+        assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
+    finally:
+        context.close()
+    saved = json.loads((root / path).read_text(encoding="utf-8"))
+    assert saved["metadata"]["kernelspec"]["name"] == "bilateral"
+    assert any("mine" in "".join(o.get("text", "")) for c in saved["cells"]
+               for o in c.get("outputs", []))
+    # The build of this project (its own src/, so its notebooks/ are the project's)
+    shutil.copytree(ROOT / "src", root / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    env = dict(os.environ, PYTHONPATH=str(root / "src"))
+    try:
+        plan = subprocess.run([sys.executable, "-m", "bilateral.cli", "build", "--dry-run"],
+                              cwd=root, env=env, capture_output=True, text=True,
+                              timeout=300, stdin=subprocess.DEVNULL)
+    finally:  # the copy is shared by the other tests of this module
+        shutil.rmtree(root / "src")
+        (root / path).unlink()
+    assert plan.returncode == 0, plan.stderr
+    planned = re.findall(r"bilateral: (\w+): would build", plan.stderr + plan.stdout)
+    assert sorted(planned) == ["tourism", "trade"], plan.stderr
+    assert "Untitled" not in plan.stderr + plan.stdout
