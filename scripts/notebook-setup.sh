@@ -25,7 +25,7 @@ found="$("$python" -c 'import sys; print(sys.prefix)
 try:
     from importlib.resources import files
     print(files("bilateral") / "labextension")
-except ImportError:
+except Exception:  # not installed, or broken: the rest of the setup still runs
     print()')"
 prefix="${found%%$'\n'*}"
 labext="${found#*$'\n'}"
@@ -54,8 +54,11 @@ elif ! diff -rq "$labext" "$dest" >/dev/null 2>&1; then
   tmp="$(mktemp -d "$(dirname "$dest")/.bilateral-labextension.XXXXXX")"
   cp -RL "$labext/." "$tmp"  # -L: lab.css is a link to the report's stylesheet
   chmod 755 "$tmp"
-  rm -rf "$dest"
+  # The old copy moved aside, then the new one in: two renames, no copying in between.
+  old="$(dirname "$dest")/.bilateral-labextension.old.$$"
+  if [ -e "$dest" ]; then mv -T "$dest" "$old" 2>/dev/null || true; fi
   mv -T "$tmp" "$dest" 2>/dev/null || rm -rf "$tmp"
+  rm -rf "$old"
 fi
 
 git rev-parse --is-inside-work-tree >/dev/null 2>&1 || exit 0   # not a git checkout

@@ -351,12 +351,12 @@ def test_an_executed_report_opens_styled_though_not_trusted(lab, browser, shots)
     stylesheet the project's JupyterLab extension adds to the page."""
     server, root = lab
     out = root / "reports"
-    built = run_cli("build", "trade", "--out", str(out), "--formats", "html", "-q")
-    assert built.returncode == 0, built.stderr
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     foreign = offline(page, server.base)
     try:
+        built = run_cli("build", "trade", "--out", str(out), "--formats", "html", "-q")
+        assert built.returncode == 0, built.stderr
         page.goto(f"{server.base}/lab/tree/reports/trade.ipynb?reset&token={server.token}")
         wait_for(page, f"() => window.jupyterapp && {PANEL} && {PANEL}.context && "
                  f"{PANEL}.context.isReady && {PANEL}.content.widgets.length > 0",
@@ -383,7 +383,12 @@ def test_an_executed_report_opens_styled_though_not_trusted(lab, browser, shots)
     finally:
         print(f"\nscreenshots of the executed report: {shots}")
         context.close()
-        shutil.rmtree(out)  # the copy is shared by the other tests of this module
+        shutil.rmtree(out, ignore_errors=True)  # the copy is shared by this module's tests
+
+
+def _remove(paths) -> None:
+    for p in paths:
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
 
 
 NEW_NOTEBOOK_JS = """async () => {
@@ -405,6 +410,7 @@ def test_a_new_notebook_saved_beside_the_reports_is_left_alone(lab, browser, sho
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     foreign = offline(page, server.base)
+    before = set((root / "notebooks").iterdir())
     try:
         page.goto(f"{server.base}/lab/tree/notebooks?reset&token={server.token}")
         wait_for(page, "() => window.jupyterapp && "
@@ -422,6 +428,9 @@ def test_a_new_notebook_saved_beside_the_reports_is_left_alone(lab, browser, sho
         wait_for(page, f"() => {PANEL}.context.model.dirty === false", "the save")
         page.screenshot(path=str(shots / "new-notebook.png"))
         assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
+    except BaseException:
+        _remove(set((root / "notebooks").iterdir()) - before)  # the copy is shared
+        raise
     finally:
         context.close()
     saved = json.loads((root / path).read_text(encoding="utf-8"))
@@ -438,7 +447,7 @@ def test_a_new_notebook_saved_beside_the_reports_is_left_alone(lab, browser, sho
                               timeout=300, stdin=subprocess.DEVNULL)
     finally:  # the copy is shared by the other tests of this module
         shutil.rmtree(root / "src")
-        (root / path).unlink()
+        _remove(set((root / "notebooks").iterdir()) - before)
     assert plan.returncode == 0, plan.stderr
     planned = re.findall(r"bilateral: (\w+): would build", plan.stderr + plan.stdout)
     assert sorted(planned) == ["tourism", "trade"], plan.stderr

@@ -148,12 +148,12 @@ def test_titanic_frame_on_paper(tmp_path):
     seen = [w[5] for w in words]
     missing = [t for t in cell_tokens(frame) if t not in seen]
     assert not missing, missing[:10]
-    blocks = len(re.findall(r"Columns", " ".join(seen)))
+    blocks = len(re.findall(r"Columns?\b", " ".join(seen)))
     assert blocks >= 2
     assert not off_page(words)
     # Each "Columns a–b of n" note stands on the page of its table, never alone at a foot.
     footers = {(w[6], w[2]) for w in words if w[5] == "Page"}
-    for note in (w for w in words if w[5] == "Columns"):
+    for note in (w for w in words if w[5] in ("Columns", "Column")):
         below = [w for w in words if w[6] == note[6] and w[2] > note[4]
                  and (w[6], w[2]) not in footers and abs(w[2] - note[4]) < 40]
         assert below, f"the note on page {note[6] + 1} is the last thing on its page"
@@ -468,6 +468,13 @@ def test_maths_inside_text_inside_maths_renders():
     assert [t.get_text() for t in root.find_all("mi")] == ["q", "q"]
     assert "<" in [t.get_text() for t in root.find_all("mo")]
     assert maths.svg(r"\text{if $x > 0$, else}", False) is not None
+    # two formulas in one text; escaped dollars stay text (a price, not maths)
+    two = BeautifulSoup(maths._mathml(r"\text{if $x$ and $y$}", False), "html.parser")
+    assert [t.get_text() for t in two.find_all("mi")] == ["x", "y"]
+    assert [t.get_text().strip("\xa0 ") for t in two.find_all("mtext")] == ["if", "and"]
+    price = BeautifulSoup(maths._mathml(r"\text{costs \$5 or \$6}", False), "html.parser")
+    assert not price.find_all("mi")
+    assert "5 or" in price.find("mtext").get_text().replace("\xa0", " ")
     nb = new_notebook(cells=[new_markdown_cell(
         "$$\\sum_{n=0}^\\infty q^n = \\frac{1}{1-q} \\quad \\text{for $|q|<1$}.$$")],
         metadata=KERNEL)

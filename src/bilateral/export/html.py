@@ -379,7 +379,10 @@ class ReportHTMLExporter(HTMLExporter):
                              run.maths.failed)
 
 
-_HEADING = re.compile(r'(<h([1-6])\b[^>]*?\sid=")([^"]*)("[^>]*>)(.*?)(</h\2>)', re.S)
+_HEADING = re.compile(r'(<h([1-6])\b[^>]*?\sid=")([^"]*)("[^>]*>)'
+                      r'((?:(?!</?h[1-6][\s>]).)*)(</h\2>)', re.S | re.I)
+"""A heading with an id, its body up to its end tag; a body never runs over another
+heading's start or end (a heading left open is left alone, in linear time)."""
 
 
 def unique_heading_ids(html: str) -> str:

@@ -108,15 +108,32 @@ def _fenced_matrix(m: re.Match) -> str:
     return f"\\end{{matrix}}\\right{right}}}"
 
 
-_TEXT_WITH_MATHS = re.compile(r"\\text\{([^{}$]*)\$([^{}$]+)\$([^{}$]*)\}")
+_TEXT = re.compile(r"\\text\{((?:[^{}\\]|\\.)*)\}")
+"""``\\text{…}`` without braces inside (escaped ones allowed: ``\\{``, ``\\$``)."""
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)((?:\\\\)*)\$")
 
 
 def _text_with_maths(m: re.Match) -> str:
-    """``\\text{for $|q|<1$}`` as ``\\text{for }|q|<1``: TeX allows maths inside text
-    inside maths, latex2mathml does not (it fails the whole formula)."""
-    before, inner, after = m.groups()
-    return ((f"\\text{{{before}}}" if before else "") + f"{{{inner}}}"
-            + (f"\\text{{{after}}}" if after else ""))
+    """``\\text{for $|q|<1$}`` as ``\\text{for }{|q|<1}``: TeX allows maths inside text
+    inside maths, latex2mathml does not (it fails the whole formula). Any number of
+    ``$…$`` in one ``\\text``; an escaped ``\\$`` is text; unbalanced dollars leave the
+    whole as it was."""
+    parts = _UNESCAPED_DOLLAR.split(m.group(1))
+    # split keeps each dollar's preceding backslash pairs as a group: glue them back
+    pieces, i = [parts[0]], 1
+    while i < len(parts):
+        pieces[-1] += parts[i]
+        pieces.append(parts[i + 1])
+        i += 2
+    if len(pieces) == 1 or len(pieces) % 2 == 0:
+        return m.group(0)
+    out = []
+    for k, piece in enumerate(pieces):
+        if k % 2:
+            out.append(f"{{{piece}}}")
+        elif piece:
+            out.append(f"\\text{{{piece}}}")
+    return "".join(out)
 
 
 _ALIGNED = re.compile(r"\\(begin|end)\{(?:aligned|alignedat|alignat\*?)\}(?:\{\d+\})?")
@@ -130,7 +147,7 @@ def _prepare(tex: str) -> str:
     ``gather``, ``gathered``, ``multline`` as a one-column array (latex2mathml writes these
     as one line with line-break spaces, which browsers do not break at)."""
     tex = _LABEL.sub("", tex)
-    tex = _TEXT_WITH_MATHS.sub(_text_with_maths, tex)
+    tex = _TEXT.sub(_text_with_maths, tex)
     tex = _FENCED_MATRIX.sub(_fenced_matrix, tex)
     tex = _ALIGNED.sub(lambda m: "\\begin{align*}" if m.group(1) == "begin"
                        else "\\end{align*}", tex)
@@ -190,6 +207,11 @@ def _mathml(tex: str, display: bool) -> str | None:
     return ET.tostring(root, encoding="unicode")
 
 
+CHECKED_ZIAMATH = "0.13"
+"""The ziamath whose row layout ``_ziamath`` was checked against (its own SVG, byte for
+byte, over the test corpus); any other is used as it is."""
+
+
 @functools.cache
 def _ziamath():
     """ziamath, its row layout spared a pass that cannot change what it draws.
@@ -201,7 +223,7 @@ def _ziamath():
     first pass's result (``rowymin``/``rowymax``) is read only by stretchy operators
     (``Moperator._setup``); a row with no operator that may stretch anywhere under it
     (one the operator dictionary or a ``stretchy`` attribute makes stretchy) skips it.
-    The SVG is byte for byte what ziamath draws without this (tests/export/test_maths.py
+    The SVG is byte for byte what ziamath draws without this (tests/export/test_maths_speed.py
     compares them over every formula of the test corpus)."""
     with warnings.catch_warnings():  # ziamath finds its font through a deprecated API
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -212,14 +234,21 @@ def _ziamath():
 
     if getattr(Mrow, "_bilateral_prepass", False):
         return ziamath
+    if not ziamath.__version__.startswith(CHECKED_ZIAMATH):
+        # Another ziamath may lay rows out otherwise: drawn as it draws them, slower.
+        log.debug("ziamath %s: its row layout left as it is", ziamath.__version__)
+        return ziamath
     stretchy = frozenset(name for (name, _form), params in operators.operators.items()
                          if params.get("stretchy", "false") != "false")
     full_prepass = Mrow._get_height_nostretch
 
+    def stretches(e) -> bool:
+        # Moperator takes the element's attributes over the dictionary's parameters.
+        said = e.get("stretchy")
+        return said != "false" if said is not None else elementtext(e) in stretchy
+
     def may_stretch(element) -> bool:
-        return any(e.tag in ("mo", "mi") and (e.get("stretchy", "false") != "false"
-                                              or elementtext(e) in stretchy)
-                   for e in element.iter())
+        return any(e.tag in ("mo", "mi") and stretches(e) for e in element.iter())
 
     def _get_height_nostretch(self, line, **kwargs):
         if any(may_stretch(child) for child in line):

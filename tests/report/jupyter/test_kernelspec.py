@@ -102,3 +102,25 @@ def test_without_bilateral_the_first_cell_that_needs_it_fails_in_one_line(name):
     assert error.traceback == [
         "ModuleNotFoundError: no module 'bilateral' in this kernel: run `make setup`, then "
         "Kernel › Change Kernel… › bilateral (.venv)"]
+
+
+@pytest.mark.slow
+def test_a_missing_module_other_than_bilateral_keeps_its_own_traceback():
+    """On the right kernel, a module bilateral itself cannot import (here one of its own,
+    as if deleted) is not dressed as "wrong kernel": the usual traceback names it."""
+    source = nbformat.read(NOTEBOOKS / "trade.ipynb", as_version=4)
+    code = [c for c in source.cells if c.cell_type == "code"]
+    first = next(i for i, c in enumerate(code) if "bilateral" in c.source)
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(
+            "import sys\nsys.modules['bilateral.report.data.figures'] = None"),
+        *[nbformat.v4.new_code_cell(c.source) for c in code[:first + 1]]])
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    (error,) = [o for c in nb.cells for o in c.outputs if o.output_type == "error"]
+    assert error.ename in ("ModuleNotFoundError", "ImportError")
+    assert "bilateral.report.data.figures" in error.evalue
+    # IPython's own traceback (the cells' code and frames), ending with the error itself
+    assert len(error.traceback) > 1
+    assert "bilateral.report.data.figures" in error.traceback[-1]
+    assert "in this kernel" not in error.traceback[-1]
