@@ -552,3 +552,18 @@ def test_title_is_metadata_else_an_opening_heading_else_the_file_name(converted,
             tops.setdefault(w[6], []).append(w[5])
     assert len(tops) == len(PdfReader(pdf).pages)
     assert {" ".join(words) for words in tops.values()} == {title}
+
+
+@pytest.mark.slow
+@by_name
+def test_every_pdf_passes_an_independent_validator(converted, nb):
+    """page-validation finds each real notebook's PDF conformant to PDF/A-3a and PDF/UA-1
+    (it found badge links around images in ch. 2's first cell, and an empty DataFrame's
+    table, tagged wrong)."""
+    import page
+
+    failing = {profile: sorted({f"{f.rule_id}: {f.message}"
+                                for f in page.validate_pdf(our_pdf(converted, nb),
+                                                           profile=profile).failures})
+               for profile in ("3a", "ua1")}
+    assert failing == {"3a": [], "ua1": []}

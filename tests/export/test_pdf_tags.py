@@ -134,3 +134,99 @@ def test_the_sources_list_marks_titles_in_their_language():
     assert lang_attr("Товарооборот", "en") == ""
     assert lang_attr("Товарооборот", "") == ""
 
+
+
+LINKS = ('<a href="https://x.org/a"><span>in a span</span></a>, '
+         '<a href="https://x.org/b"><code>in code</code></a>, '
+         '<a href="https://x.org/c"><strong>bold <em>and italic</em></strong></a>, '
+         '<a href="https://x.org/d">plain</a>')
+
+
+def test_a_link_around_inline_markup_is_one_link_element(tmp_path):
+    """``<a><code>x</code></a>``: WeasyPrint makes an annotation for the inner box too and
+    files it under the inner element. Every link annotation must belong to a Link
+    element (PDF/UA-1, 7.18.5); page-validation agrees."""
+    html = ('<html lang="en"><head><title>Links</title></head><body><h1>Links</h1>'
+            f"<p>{LINKS}</p></body></html>")
+    pdf_bytes, _ = html_to_pdf(html)
+    path = tmp_path / "links.pdf"
+    path.write_bytes(pdf_bytes)
+    with pikepdf.open(path) as pdf:
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        annots = [a for a in pdf.pages[0].obj.Annots if a.Subtype == "/Link"]
+        uris = set()
+        for a in annots:
+            element = parents[int(a.StructParent)]
+            assert element.S == "/Link", (str(a.A.URI), str(element.S))
+            kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
+            assert any(isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"
+                       and k.Obj.objgen == a.objgen for k in kids)
+            uris.add(str(a.A.URI))
+    assert uris == {"https://x.org/a", "https://x.org/b", "https://x.org/c", "https://x.org/d"}
+    assert _valid(path, "ua1") == [] and _valid(path, "3a") == []
+
+
+def test_a_table_with_no_rows_is_a_valid_table(tmp_path):
+    """An empty DataFrame's HTML (its header, an empty <tbody>) and a table of a header
+    row only: no TBody inside a TBody, no THead without a TBody; the column names are
+    still on the page."""
+    empty = pd.DataFrame(columns=["longitude", "latitude", "ocean_proximity"])
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Empty"),
+        new_code_cell("frame", outputs=[new_output(
+            "execute_result", data={"text/html": empty.to_html(), "text/plain": "Empty"},
+            execution_count=1)], execution_count=1),
+        new_markdown_cell("<table><thead><tr><th>only</th><th>header</th></tr></thead>"
+                          "<tbody></tbody><tfoot></tfoot></table>")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}})
+    assert "<tbody>\n  </tbody>" in empty.to_html()  # the case: pandas writes it so
+    out, _ = WeasyPDFExporter().from_notebook_node(nb, {"metadata": {"name": "empty",
+                                                                      "path": ""}})
+    path = tmp_path / "empty.pdf"
+    path.write_bytes(out)
+    with pikepdf.open(path) as pdf:
+        for e in _elements(pdf):
+            kids = e.get("/K")
+            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+            kinds = [str(k.S) for k in kids if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+            if e.S == "/TBody":
+                assert set(kinds) <= {"/TR"} and str(e.P.S) == "/Table", kinds
+            if e.S == "/Table":
+                assert "/TBody" in kinds or "/TR" in kinds, kinds
+        text = "".join(p.extract_text() for p in __import__("pypdf").PdfReader(path).pages)
+    for word in ("longitude", "latitude", "ocean_proximity", "only", "header"):
+        assert word in text
+    assert _valid(path, "ua1") == [] and _valid(path, "3a") == []
+
+
+def test_list_items_hold_a_label_and_a_body(tmp_path):
+    """A loose list (``<li><p>…</p></li>``, as markdown writes a list with blank lines
+    between items), an item with a nested list, and a tight one: each LI holds Lbl and
+    one LBody only, the reading order is the text's, and page-validation agrees."""
+    html = ('<html lang="en"><head><title>Lists</title></head><body><h1>Lists</h1>'
+            "<ul><li><p>alpha one</p><p>alpha two</p></li><li><p>beta</p></li></ul>"
+            "<ol><li>gamma<ul><li>delta</li></ul></li><li>epsilon</li></ol>"
+            "</body></html>")
+    pdf_bytes, _ = html_to_pdf(html)
+    path = tmp_path / "lists.pdf"
+    path.write_bytes(pdf_bytes)
+    with pikepdf.open(path) as pdf:
+        items = [e for e in _elements(pdf) if e.S == "/LI"]
+        assert len(items) == 5
+        for e in items:
+            kids = e.K if isinstance(e.K, pikepdf.Array) else [e.K]
+            kinds = [str(k.S) for k in kids if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+            assert kinds in (["/Lbl", "/LBody"], ["/LBody"]), kinds
+            assert all(isinstance(k, pikepdf.Dictionary) for k in kids)
+            for k in kids:
+                assert k.P.objgen == e.objgen
+    import subprocess
+
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    order = [text.index(w) for w in ("alpha one", "alpha two", "beta", "gamma", "delta",
+                                     "epsilon")]
+    assert order == sorted(order)
+    assert _valid(path, "ua1") == [] and _valid(path, "3a") == []

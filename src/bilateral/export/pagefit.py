@@ -249,6 +249,23 @@ def _add_class(tag, name: str) -> None:
         tag["class"] = classes + [name]
 
 
+def _no_empty_row_groups(table) -> None:
+    """PDF/UA for tables with no data rows (an empty DataFrame: ``<thead>`` with the
+    column names, ``<tbody></tbody>``): WeasyPrint tags an empty row group as a TBody
+    inside a TBody, and a THead with no TBody beside it is refused too. The empty group
+    goes (it shows nothing), and a header left alone becomes the table's body: a row of
+    TH cells, as the page shows it."""
+    groups = table.find_all(("thead", "tbody", "tfoot"), recursive=False)
+    for group in groups:
+        if group.find("tr") is None:
+            group.decompose()
+    left = table.find_all(("thead", "tbody", "tfoot"), recursive=False)
+    if left and all(g.name == "thead" for g in left) and \
+            table.find("tr", recursive=False) is None:
+        for group in left:
+            group.name = "tbody"
+
+
 def fit_tables(html: str, paper: str = "A4", split: bool = True) -> str:
     """``html`` with each table marked ``fits`` (its cells wrap only at spaces), set
     smaller or split into column blocks when its unbroken words do not fit the text block
@@ -261,6 +278,7 @@ def fit_tables(html: str, paper: str = "A4", split: bool = True) -> str:
     room = (PAGE_WIDTH_PT.get(paper, PAGE_WIDTH_PT["A4"]) - MARGINS_PT) * SLACK
     soup = BeautifulSoup(html, "html.parser")
     for table in soup.find_all("table"):
+        _no_empty_row_groups(table)
         if table.find_parent("table") is not None or table.find_parent("head") is not None:
             continue
         placed, columns = _layout(table)

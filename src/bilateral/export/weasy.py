@@ -190,6 +190,102 @@ def _describe_links(pdf, targets: dict[str, str]) -> None:
             obj["Contents"] = pydyf.String(f"Link to {obj['A']['URI'].string}")
 
 
+def _links_in_link_elements(pdf) -> None:
+    """PDF/UA: every link annotation belongs to a Link structure element. For a link whose
+    text is inside an element (``<a><code>x</code></a>``, ``<a><span>``), WeasyPrint makes
+    an annotation for the inner box too and files it under that inner element (a Span);
+    it is moved up to the Link around it, in the structure tree and in the parent tree."""
+    import pydyf
+
+    root = _catalog_object(pdf, "StructTreeRoot")
+    if root is None or not root.get("ParentTree"):
+        return
+    nums = _object(pdf, root["ParentTree"]).get("Nums", ())
+    annotations = {obj["StructParent"]: obj for obj in pdf.objects
+                   if isinstance(obj, dict) and obj.get("Subtype") == "/Link"
+                   and isinstance(obj.get("StructParent"), int)}
+    for k in range(0, len(nums) - 1, 2):
+        annotation = annotations.get(nums[k])
+        if annotation is None or isinstance(nums[k + 1], pydyf.Array):
+            continue
+        element = _object(pdf, nums[k + 1])
+        if not isinstance(element, dict) or element.get("S") == "/Link":
+            continue
+        link = _up_to(pdf, element, "/Link")
+        if link is None:
+            continue
+        kids = element.get("K")
+        kids = kids if isinstance(kids, list) else [kids]
+
+        def objr(kid):  # an object reference, written inline or as an object of its own
+            found = _object(pdf, kid) if isinstance(kid, (bytes, str)) else kid
+            return found if isinstance(found, dict) and found.get("Type") == "/OBJR" else None
+
+        mine = [kid for kid in kids if objr(kid) is not None
+                and str(objr(kid).get("Obj")) == str(annotation.reference)]
+        if not mine:
+            continue
+        element["K"] = pydyf.Array(kid for kid in kids if all(kid is not m for m in mine))
+        if not isinstance(link.get("K"), list):
+            link["K"] = pydyf.Array([] if link.get("K") is None else [link["K"]])
+        link["K"].extend(mine)
+        nums[k + 1] = link.reference
+
+
+def _list_item_bodies(pdf) -> None:
+    """PDF/UA: a list item (LI) holds its label (Lbl) and its body (LBody), nothing else.
+    For an item whose content is blocks (a "loose" markdown list: ``<li><p>…</p></li>``),
+    WeasyPrint puts the blocks in the LI itself; they are gathered into one LBody, in
+    their order (an LBody already there is merged into it)."""
+    import pydyf
+
+    def resolve(kid):
+        return _object(pdf, kid) if isinstance(kid, (bytes, str)) else kid
+
+    def kind(found):
+        return found.get("S") if isinstance(found, dict) and "S" in found else None
+
+    root = _catalog_object(pdf, "StructTreeRoot")
+    nums = _object(pdf, root["ParentTree"]).get("Nums", ()) \
+        if root is not None and root.get("ParentTree") else ()
+    for item in list(pdf.objects):
+        if not isinstance(item, dict) or item.get("S") != "/LI":
+            continue
+        kids = item.get("K")
+        kids = list(kids) if isinstance(kids, list) else ([] if kids is None else [kids])
+        if all(kind(resolve(k)) in ("/Lbl", "/LBody") for k in kids) and \
+                sum(kind(resolve(k)) == "/LBody" for k in kids) <= 1:
+            continue
+        labels, content = [], []
+        for kid in kids:
+            found = resolve(kid)
+            if kind(found) == "/Lbl":
+                labels.append(kid)
+            elif kind(found) == "/LBody":
+                inner = found.get("K")
+                content.extend(inner if isinstance(inner, list) else
+                               ([] if inner is None else [inner]))
+            else:
+                content.append(kid)
+        body = pydyf.Dictionary({"Type": "/StructElem", "S": "/LBody", "P": item.reference,
+                                 "K": pydyf.Array(content)})
+        if item.get("Pg"):
+            body["Pg"] = item["Pg"]
+        pdf.add_object(body)
+        for kid in content:
+            found = resolve(kid)
+            if isinstance(found, dict) and found.get("Type") == "/StructElem":
+                found["P"] = body.reference
+        # Marked content directly in the item, or in a merged LBody, now belongs to the body.
+        for value in nums:
+            if isinstance(value, pydyf.Array):
+                for i, ref in enumerate(value):
+                    if str(ref) == str(item.reference) or any(
+                            str(ref) == str(k) for k in kids if kind(resolve(k)) == "/LBody"):
+                        value[i] = body.reference
+        item["K"] = pydyf.Array(labels + [body.reference])
+
+
 def _catalog_object(pdf, key: str):
     """The object the catalog's ``key`` refers to ("12 0 R", as text or bytes), or None."""
     ref = pdf.catalog.get(key)
@@ -427,6 +523,8 @@ def _accessible(document, pdf, targets: dict[str, str] | None = None) -> None:
 
     pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
     _describe_links(pdf, targets or {})
+    _links_in_link_elements(pdf)
+    _list_item_bodies(pdf)
     _join_split_tables(document, pdf)
     _id_tree(pdf)
     stream = _catalog_object(pdf, "Metadata")
