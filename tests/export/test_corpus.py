@@ -33,13 +33,14 @@ import subprocess
 import sys
 import unicodedata
 from collections import Counter
-from html import unescape
 from pathlib import Path
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.export.test_exporters import our_html_text
+from tests.export.test_real_notebooks import pdf_words
 from tests.support import ROOT
 
 BIN = Path(sys.executable).parent
@@ -69,21 +70,6 @@ def squash(text: str) -> str:
 
 def no_space(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
-def pdf_words(pdf: Path) -> list[tuple[float, float, float, float, float, str, int]]:
-    """Every word's box on every page: (page width, x0, y0, x1, y1, text, page index),
-    from ``pdftotext -bbox``."""
-    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
-                         capture_output=True, text=True, timeout=120).stdout
-    found = []
-    for page, chunk in enumerate(out.split("<page ")[1:]):
-        width = float(re.match(r'width="([\d.]+)"', chunk).group(1))
-        found += [(width, float(a), float(b), float(c), float(d), unescape(t), page)
-                  for a, b, c, d, t in re.findall(
-                      r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" '
-                      r'yMax="([-\d.]+)">([^<]*)<', chunk)]
-    return found
 
 
 def pdf_text(pdf: Path) -> str:
@@ -256,15 +242,6 @@ def stock_fragments(nb_path: Path, stock_html: Path) -> list[str]:
             fragments += [line for line in MATH.sub("\n", part.get_text("\n")).splitlines()
                           if no_space(line)]
     return fragments
-
-
-def our_html_text(path: Path) -> str:
-    soup = soup_of(path)
-    for el in soup.find_all(["style", "script", "math", "title"]):
-        el.decompose()
-    for el in soup.select(".image-missing, .running-header, code.math-source"):
-        el.decompose()
-    return no_space(soup.get_text(""))
 
 
 @pytest.mark.slow
