@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from html import unescape
 from pathlib import Path
 
 import nbformat
@@ -403,3 +404,18 @@ class LabServer:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.log.close()
+
+
+def pdf_words(pdf: Path) -> list[tuple[float, float, float, float, float, str, int]]:
+    """Every word's box on every page: (page width, x0, y0, x1, y1, text, page index),
+    from ``pdftotext -bbox``."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                         capture_output=True, text=True, timeout=120).stdout
+    found = []
+    for page, chunk in enumerate(out.split("<page ")[1:]):
+        width = float(re.match(r'width="([\d.]+)"', chunk).group(1))
+        found += [(width, float(a), float(b), float(c), float(d), unescape(t), page)
+                  for a, b, c, d, t in re.findall(
+                      r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" '
+                      r'yMax="([-\d.]+)">([^<]*)<', chunk)]
+    return found

@@ -392,12 +392,19 @@ def _remove(paths) -> None:
 
 
 NEW_NOTEBOOK_JS = """async () => {
-  const model = await jupyterapp.commands.execute('docmanager:new-untitled',
-                                                  {path: 'notebooks', type: 'notebook'});
-  await jupyterapp.commands.execute('docmanager:open',
-                                    {path: model.path, factory: 'Notebook',
-                                     kernel: {name: 'bilateral'}});
-  return model.path;
+  // What File › New › Notebook runs, in the file browser's folder, with the kernel chosen.
+  const panel = await jupyterapp.commands.execute('notebook:create-new',
+                                                  {cwd: 'notebooks', kernelName: 'bilateral'});
+  window.bilateralNew = panel;
+  await panel.context.ready;
+  jupyterapp.shell.activateById(panel.id);
+  return panel.context.path;
+}"""
+
+NEW_READY_JS = """() => {
+  const p = window.bilateralNew;
+  const kernel = p && p.sessionContext.session && p.sessionContext.session.kernel;
+  return !!kernel && kernel.status === 'idle' && jupyterapp.shell.currentWidget === p;
 }"""
 
 
@@ -414,18 +421,15 @@ def test_a_new_notebook_saved_beside_the_reports_is_left_alone(lab, browser, sho
     try:
         page.goto(f"{server.base}/lab/tree/notebooks?reset&token={server.token}")
         wait_for(page, "() => window.jupyterapp && "
-                 "jupyterapp.commands.hasCommand('docmanager:new-untitled')", "JupyterLab")
+                 "jupyterapp.commands.hasCommand('notebook:create-new')", "JupyterLab")
         path = page.evaluate(NEW_NOTEBOOK_JS)
         assert path.startswith("notebooks/Untitled") and path.endswith(".ipynb"), path
-        wait_for(page, f"() => {PANEL} && {PANEL}.context && {PANEL}.context.isReady && "
-                 f"{PANEL}.sessionContext.session && {PANEL}.sessionContext.session.kernel "
-                 f"&& {PANEL}.sessionContext.session.kernel.status === 'idle'",
-                 "the new notebook and its kernel", timeout_s=120)
+        wait_for(page, NEW_READY_JS, "the new notebook and its kernel", timeout_s=240)
         page.evaluate(ADD_CELL_JS, "import bilateral\nprint('mine')")
         cell = wait_for(page, LAST_CELL_JS, "the new cell")
         assert "error" not in [o.get("output_type") for o in cell["outputs"]], cell
-        page.keyboard.press("Control+s")
-        wait_for(page, f"() => {PANEL}.context.model.dirty === false", "the save")
+        page.evaluate("() => window.bilateralNew.context.save()")  # File › Save Notebook
+        wait_for(page, "() => window.bilateralNew.context.model.dirty === false", "the save")
         page.screenshot(path=str(shots / "new-notebook.png"))
         assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
     except BaseException:

@@ -39,9 +39,7 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.export.test_exporters import our_html_text
-from tests.export.test_real_notebooks import pdf_words
-from tests.support import ROOT
+from tests.support import ROOT, pdf_words
 
 BIN = Path(sys.executable).parent
 CORPUS = ROOT / "tests" / "corpus"
@@ -242,6 +240,15 @@ def stock_fragments(nb_path: Path, stock_html: Path) -> list[str]:
             fragments += [line for line in MATH.sub("\n", part.get_text("\n")).splitlines()
                           if no_space(line)]
     return fragments
+
+
+def our_html_text(path: Path) -> str:
+    soup = soup_of(path)
+    for el in soup.find_all(["style", "script", "math", "title"]):
+        el.decompose()
+    for el in soup.select(".image-missing, .running-header, code.math-source"):
+        el.decompose()
+    return no_space(soup.get_text(""))
 
 
 @pytest.mark.slow

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import random
 import re
-import subprocess
-from html import unescape
 from pathlib import Path
 
 import pytest
@@ -30,6 +28,7 @@ from tests.export.real_notebooks import (
     titanic_notebook,
     traceback_notebook,
 )
+from tests.support import pdf_words
 
 SIDE_MARGIN = 18 / 25.4 * 72  # the CSS @page margin, 18 mm, in points
 
@@ -45,21 +44,6 @@ def to_pdf(nb, out: Path, name="nb", **settings) -> Path:
         nb, {"metadata": {"name": name, "path": ""}})
     out.write_bytes(pdf)
     return out
-
-
-def pdf_words(pdf: Path) -> list[tuple[float, float, float, float, float, str, int]]:
-    """Every word's box on every page: (page width, x0, y0, x1, y1, text, page index),
-    from ``pdftotext -bbox``."""
-    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
-                         capture_output=True, text=True, timeout=120).stdout
-    found = []
-    for page, chunk in enumerate(out.split("<page ")[1:]):
-        width = float(re.match(r'width="([\d.]+)"', chunk).group(1))
-        found += [(width, float(a), float(b), float(c), float(d), unescape(t), page)
-                  for a, b, c, d, t in re.findall(
-                      r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" '
-                      r'yMax="([-\d.]+)">([^<]*)<', chunk)]
-    return found
 
 
 def cell_tokens(frame) -> list[str]:
