@@ -810,19 +810,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="bilateral-bench-"))
+def exit_status(work) -> int:
+    """Run ``work``; the benchmarks' exit status: 0 when every command ran, 1 when one
+    failed (its last lines of stderr shown), 130 when interrupted."""
     try:
-        bench = Bench(args, tmp)
-        bench.prepare()
-        bench.measure()
-        res = bench.results()
-        print(report(bench, res))
-        if args.json:
-            args.json.write_text(json.dumps(res, indent=1, default=_jsonable) + "\n",
-                                 encoding="utf-8")
-            say(f"results written to {args.json}")
+        work()
         return 0
     except CommandFailedError as exc:
         say(f"command failed: {exc}")
@@ -832,6 +824,25 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("interrupted")
         return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="bilateral-bench-"))
+
+    def work() -> None:
+        bench = Bench(args, tmp)
+        bench.prepare()
+        bench.measure()
+        res = bench.results()
+        print(report(bench, res))
+        if args.json:
+            args.json.write_text(json.dumps(res, indent=1, default=_jsonable) + "\n",
+                                 encoding="utf-8")
+            say(f"results written to {args.json}")
+
+    try:
+        return exit_status(work)
     finally:
         if args.keep:
             say(f"kept {tmp}")

@@ -39,11 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_build import (  # noqa: E402 - the benchmarks' shared runner, beside this file
     ROOT,
-    CommandFailedError,
     Contention,
     Runner,
     choose_pdf_route,
     executable,
+    exit_status,
     p90,
     say,
 )
@@ -167,21 +167,15 @@ def report(res: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="bilateral-bench-exporters-"))
-    try:
+    def work() -> None:
         res = measure(args, tmp)
         print(report(res))
         if args.json:
             args.json.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
             say(f"results written to {args.json}")
-        return 0
-    except CommandFailedError as exc:
-        say(f"command failed: {exc}")
-        for line in (exc.stderr or "").strip().splitlines()[-15:]:
-            sys.stderr.write(f"    {line}\n")
-        return 1
-    except KeyboardInterrupt:
-        say("interrupted")
-        return 130
+
+    try:
+        return exit_status(work)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
