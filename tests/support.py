@@ -419,3 +419,42 @@ def pdf_words(pdf: Path) -> list[tuple[float, float, float, float, float, str, i
                       r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" '
                       r'yMax="([-\d.]+)">([^<]*)<', chunk)]
     return found
+
+
+def no_space(text: str) -> str:
+    """``text`` NFKC-normalized, without white space (which wrapping moves)."""
+    import unicodedata
+
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def our_html_text(path: Path) -> str:
+    """The words of an exporter's HTML file as a reader sees them, without white space:
+    no styles, scripts, MathML, title, image placeholders, running header or maths source."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    for el in soup.find_all(["style", "script", "math", "title"]):
+        el.decompose()
+    for el in soup.select(".image-missing, .running-header, code.math-source"):
+        el.decompose()
+    return no_space(soup.get_text(""))
+
+
+def structure_elements(pdf) -> list:
+    """Every structure element of a pikepdf ``Pdf`` reachable from its tree's root, depth
+    first, in order."""
+    import pikepdf
+
+    out = []
+
+    def walk(node):
+        if isinstance(node, pikepdf.Dictionary) and "/S" in node:
+            out.append(node)
+            kids = node.get("/K")
+            for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+                walk(kid)
+
+    for top in pdf.Root.StructTreeRoot.K:
+        walk(top)
+    return out

@@ -31,7 +31,6 @@ import os
 import re
 import subprocess
 import sys
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -39,7 +38,7 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.support import ROOT, pdf_words
+from tests.support import ROOT, no_space, our_html_text, pdf_words, structure_elements
 
 BIN = Path(sys.executable).parent
 CORPUS = ROOT / "tests" / "corpus"
@@ -64,10 +63,6 @@ def text_of(value) -> str:
 
 def squash(text: str) -> str:
     return " ".join(text.split())
-
-
-def no_space(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def pdf_text(pdf: Path) -> str:
@@ -242,15 +237,6 @@ def stock_fragments(nb_path: Path, stock_html: Path) -> list[str]:
     return fragments
 
 
-def our_html_text(path: Path) -> str:
-    soup = soup_of(path)
-    for el in soup.find_all(["style", "script", "math", "title"]):
-        el.decompose()
-    for el in soup.select(".image-missing, .running-header, code.math-source"):
-        el.decompose()
-    return no_space(soup.get_text(""))
-
-
 @pytest.mark.slow
 @by_name
 def test_every_line_stock_html_shows_is_in_ours(converted, nb):
@@ -330,18 +316,9 @@ def figure_alts(pdf: Path) -> list[str]:
     """The alternative text of every figure of the PDF's structure tree."""
     import pikepdf
 
-    alts = []
     with pikepdf.open(pdf) as doc:
-        def walk(node):
-            if isinstance(node, pikepdf.Dictionary) and "/S" in node:
-                if str(node.S) == "/Figure" and "/Alt" in node:
-                    alts.append(squash(str(node.Alt)))
-                kids = node.get("/K")
-                for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
-                    walk(kid)
-
-        for top in doc.Root.StructTreeRoot.K:
-            walk(top)
+        alts = [squash(str(e.Alt)) for e in structure_elements(doc)
+                if str(e.S) == "/Figure" and "/Alt" in e]
     return alts
 
 

@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import unicodedata
 from html import unescape
 from pathlib import Path
 
@@ -42,6 +41,7 @@ from tests.export.analyst_notebook import (
     execute,
     png,
 )
+from tests.support import no_space, our_html_text
 
 BIN = Path(sys.executable).parent
 SIDE_MARGIN = 18 / 25.4 * 72  # the CSS @page margin, 18 mm, in points
@@ -102,10 +102,6 @@ def visible(html: str) -> str:
 
 def squash(text: str) -> str:
     return " ".join(text.split())
-
-
-def no_space(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def words(pdf: Path) -> list[tuple[float, list[tuple[float, float, float, float, str]]]]:
@@ -644,15 +640,6 @@ def stock_fragments(nb_path: Path, stock_html: Path) -> list[str]:
                 if no_space(line):
                     fragments.append(line)
     return fragments
-
-
-def our_html_text(path: Path) -> str:
-    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-    for el in soup.find_all(["style", "script", "math", "title"]):
-        el.decompose()
-    for el in soup.select(".image-missing, .running-header, code.math-source"):
-        el.decompose()
-    return no_space(soup.get_text(""))
 
 
 @pytest.mark.slow

@@ -13,22 +13,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from bilateral.export.pdf import WeasyPDFExporter
 from bilateral.export.weasy import Evidence, html_to_pdf
-
-
-def _elements(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
-    """Every structure element reachable from the tree's root, depth first, in order."""
-    out = []
-
-    def walk(node):
-        if isinstance(node, pikepdf.Dictionary) and "/S" in node:
-            out.append(node)
-            kids = node.get("/K")
-            for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
-                walk(kid)
-
-    for top in pdf.Root.StructTreeRoot.K:
-        walk(top)
-    return out
+from tests.support import structure_elements
 
 
 def _valid(path, profile):
@@ -58,7 +43,7 @@ def long_table(tmp_path_factory):
 def test_a_table_across_pages_is_one_table_with_one_header(long_table):
     with pikepdf.open(long_table) as pdf:
         assert len(pdf.pages) >= 2  # 80 rows do not fit on one A4 page
-        tags = [str(e.S) for e in _elements(pdf)]
+        tags = [str(e.S) for e in structure_elements(pdf)]
         assert tags.count("/Table") == 1
         assert tags.count("/THead") == 1
         # pandas writes one header row (the index's empty corner, year, value, note) and
@@ -68,8 +53,8 @@ def test_a_table_across_pages_is_one_table_with_one_header(long_table):
         # Every cell's headers resolve, through the /IDTree, to a header cell of the tree.
         names = pdf.Root.StructTreeRoot.IDTree.Names
         ids = {str(names[i]): names[i + 1] for i in range(0, len(names), 2)}
-        reachable = {e.objgen for e in _elements(pdf) if str(e.S) == "/TH"}
-        for e in _elements(pdf):
+        reachable = {e.objgen for e in structure_elements(pdf) if str(e.S) == "/TH"}
+        for e in structure_elements(pdf):
             if str(e.S) == "/TD":
                 headers = [str(h) for h in e.A.Headers]
                 # Its column's header (pandas gives the index cells no scope="row"), the
@@ -97,7 +82,7 @@ def test_text_in_another_language_carries_its_language(tmp_path):
     (tmp_path / "l.pdf").write_bytes(data)
     with pikepdf.open(tmp_path / "l.pdf") as pdf:
         assert str(pdf.Root.Lang) == "en"
-        spans = [(str(e.S), str(e.Lang)) for e in _elements(pdf) if "/Lang" in e]
+        spans = [(str(e.S), str(e.Lang)) for e in structure_elements(pdf) if "/Lang" in e]
     assert spans == [("/Span", "ru"), ("/Span", "zh")]
     assert _valid(tmp_path / "l.pdf", "ua1") == []
 
@@ -187,7 +172,7 @@ def test_a_table_with_no_rows_is_a_valid_table(tmp_path):
     path = tmp_path / "empty.pdf"
     path.write_bytes(out)
     with pikepdf.open(path) as pdf:
-        for e in _elements(pdf):
+        for e in structure_elements(pdf):
             kids = e.get("/K")
             kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
             kinds = [str(k.S) for k in kids if isinstance(k, pikepdf.Dictionary) and "/S" in k]
@@ -213,7 +198,7 @@ def test_list_items_hold_a_label_and_a_body(tmp_path):
     path = tmp_path / "lists.pdf"
     path.write_bytes(pdf_bytes)
     with pikepdf.open(path) as pdf:
-        items = [e for e in _elements(pdf) if e.S == "/LI"]
+        items = [e for e in structure_elements(pdf) if e.S == "/LI"]
         assert len(items) == 5
         for e in items:
             kids = e.K if isinstance(e.K, pikepdf.Array) else [e.K]
