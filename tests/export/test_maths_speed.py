@@ -1,7 +1,8 @@
 """The maths of the PDF drawn faster, not differently: ``maths._ziamath`` spares ziamath a
-layout pass whose result nothing reads. The oracle is ziamath itself, unpatched, in
-another process: every formula of the real notebooks in ``tests/corpus`` (and of the
-tutorial-like linear algebra notebook) must give the same SVG, byte for byte."""
+layout pass whose result nothing reads and a deep copy of every node's style. The oracle
+is ziamath itself, unpatched, in another process: every formula of the real notebooks in
+``tests/corpus`` (and of the tutorial-like linear algebra notebook) must give the same
+SVG, byte for byte."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def _formulas() -> list[str]:
 
 
 @pytest.mark.slow
-def test_the_spared_pass_draws_every_corpus_formula_as_ziamath_does():
+def test_the_spared_pass_and_shallow_styles_draw_every_corpus_formula_as_ziamath_does():
     markups = _formulas()
     # the corpus has formulas with fences around rows of sums (the costly case) and without
     assert len(markups) > 200

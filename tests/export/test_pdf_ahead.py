@@ -23,8 +23,12 @@ SCRIPT = textwrap.dedent("""
     from bilateral.export.pdf import WeasyPDFExporter
 
     case, out = sys.argv[1], sys.argv[2]
+    # Eleven distinct formulas (one twice): the child draws every other one, 5.
+    formulas = " ".join(f"${{x_{{{k}}}^2 + {k}}}$" for k in range(1, 11))
     nb = new_notebook(cells=[
         new_markdown_cell("# Ahead\\n\\nSome text.", id="words"),
+        new_markdown_cell(formulas + " $$\\begin{bmatrix} a & b \\\\ c & d \\end{bmatrix}$$ "
+                          "and ${x_{1}^2 + 1}$ again.", id="maths"),
         new_code_cell("print(1)", outputs=[new_output("stream", name="stdout", text="1\\n")],
                       id="code"),
     ])  # fixed cell ids: they are anchors in the PDF
@@ -40,6 +44,23 @@ SCRIPT = textwrap.dedent("""
         return ahead
 
     pdf_ahead.Ahead.start = classmethod(start)
+    drawn_by_child = []
+    real_start_maths = pdf_ahead.Ahead.draw_maths_start
+    real_result = pdf_ahead.Ahead.draw_maths_result
+
+    def draw_maths_start(self, formulas):
+        sent = real_start_maths(self, formulas)
+        if case == "child-killed-drawing":
+            os.kill(self.pid, 9)  # asked, then dead before it answers
+        return sent
+
+    def draw_maths_result(self):
+        drawn = real_result(self)
+        drawn_by_child.append(sum(d is not None for d in drawn))
+        return drawn
+
+    pdf_ahead.Ahead.draw_maths_start = draw_maths_start
+    pdf_ahead.Ahead.draw_maths_result = draw_maths_result
     if case == "child-fails":
         def fails(*args, **kw):
             raise PDFError("ValueError: laid out by nobody")
@@ -69,6 +90,7 @@ SCRIPT = textwrap.dedent("""
     except ChildProcessError:
         result["children_left"] = False
     result["children"] = children
+    result["drawn_by_child"] = drawn_by_child
     result["weasyprint_here"] = "weasyprint" in sys.modules
     print(json.dumps(result))
 """)
@@ -98,6 +120,15 @@ def test_the_child_lays_out_the_same_pdf(tmp_path, in_process):
     assert isinstance(result["children"][0], int)  # a child was started...
     assert result["weasyprint_here"] is False  # ...and this process never imported it
     assert result["children_left"] is False
+    assert result["drawn_by_child"] == [5]  # every other one of the 11 distinct formulas
+    assert pdf == in_process
+
+
+def test_formulas_the_child_did_not_draw_are_drawn_here(tmp_path, in_process):
+    result, pdf = convert(tmp_path, "child-killed-drawing")
+    assert isinstance(result["children"][0], int)
+    assert result["drawn_by_child"] == [0]
+    assert result["weasyprint_here"] is True and result["children_left"] is False
     assert pdf == in_process
 
 

@@ -277,6 +277,11 @@ class ReportHTMLExporter(HTMLExporter):
 
         return mathml(tex, display)
 
+    def _draw_maths(self, formulas: list[tuple[str, bool]]) -> None:
+        """Called with every (TeX, display) of the page before ``math_markup`` puts each in
+        place: a chance to draw them all at once (the PDF exporter shares them with
+        another core). Nothing here."""
+
     # The conversion ----------------------------------------------------------------------
 
     def _init_resources(self, resources):
@@ -332,6 +337,8 @@ class ReportHTMLExporter(HTMLExporter):
         html = run.kept.fill(html)
         html = self._settle_images(html, run)
         html = _describe_images(html)
+        if self.render_math:
+            self._draw_maths(run.maths.items)
         html = run.maths.fill(html, self.math_markup if self.render_math else None)
         html = unique_heading_ids(html)
         self._warn(run)

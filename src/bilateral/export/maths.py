@@ -214,7 +214,8 @@ byte, over the test corpus); any other is used as it is."""
 
 @functools.cache
 def _ziamath():
-    """ziamath, its row layout spared a pass that cannot change what it draws.
+    """ziamath, its row layout spared a pass that cannot change what it draws, its
+    styles copied shallowly (see the end of this function).
 
     To stretch its fences, ziamath lays every row out twice: once without stretching, to
     learn the row's height (``Mrow._get_height_nostretch``), then for real. A row inside a
@@ -228,7 +229,7 @@ def _ziamath():
     with warnings.catch_warnings():  # ziamath finds its font through a deprecated API
         warnings.simplefilter("ignore", DeprecationWarning)
         import ziamath
-        from ziamath import operators
+        from ziamath import operators, styles
         from ziamath.nodes.mrow import Mrow
         from ziamath.nodes.nodetools import elementtext
 
@@ -257,7 +258,18 @@ def _ziamath():
 
     Mrow._get_height_nostretch = _get_height_nostretch
     Mrow._bilateral_prepass = True
+    # Every node's style starts from ``dataclasses.asdict(parent_style)``, a recursive deep
+    # copy, of which ``styles.parse_style`` reads only the scalar fields (mathcolor,
+    # mathbackground, mathsize, scriptlevel, displaystyle); the nested mathvariant it takes
+    # from the parent object itself. A shallow copy of the fields gives it the same values,
+    # and ziamath draws the test corpus's 322 formulas in 0.70 s instead of 0.79 s.
+    styles.asdict = _fields
     return ziamath
+
+
+def _fields(style) -> dict:
+    """A dataclass instance's fields as a dict, not copied (see ``_ziamath``)."""
+    return dict(vars(style))
 
 
 MATH_SIZE = 20.0
@@ -289,10 +301,12 @@ def svg(tex: str, display: bool = False) -> tuple[str, float, float, float] | No
     return ET.tostring(drawing, encoding="unicode"), width, height, depth
 
 
-def svg_img(tex: str, display: bool = False) -> str | None:
+def svg_img(tex: str, display: bool = False, drawn=False) -> str | None:
     """An ``<img>`` of ``tex`` drawn as SVG, sized in em and sitting on the text's baseline,
-    with the TeX as its alt text; None when it cannot be drawn."""
-    drawn = svg(tex, display)
+    with the TeX as its alt text; None when it cannot be drawn. ``drawn``: what
+    ``svg(tex, display)`` gave, where it was drawn already (in another process)."""
+    if drawn is False:
+        drawn = svg(tex, display)
     if drawn is None:
         return None
     source, width, height, depth = drawn

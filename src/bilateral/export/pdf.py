@@ -49,7 +49,30 @@ class WeasyPDFExporter(ReportHTMLExporter):
     def math_markup(self, tex: str, display: bool) -> str | None:
         from bilateral.export.maths import svg_img
 
-        return svg_img(tex, display)
+        drawn = self._drawn.get((tex, display), False)
+        return svg_img(tex, display, drawn)
+
+    _drawn: dict = {}
+    """Formulas drawn by the child process, by (TeX, display), for this conversion."""
+    _ahead = None
+    """The child process of this conversion (pdf_ahead.Ahead), while it runs; or None."""
+
+    def _draw_maths(self, formulas):
+        """Every other distinct formula drawn by the child process (idle while this one
+        makes the HTML), the rest here, at the same time: ziamath is pure Python, so a
+        formula-heavy notebook's maths take half as long (the linear algebra notes of the
+        test corpus: 198 formulas, 1.5 s of drawing). The child draws what this process
+        would, so the page is the same; what it cannot answer is drawn here."""
+        from bilateral.export.maths import svg
+
+        distinct = list(dict.fromkeys(formulas))
+        if self._ahead is None or len(distinct) < pdf_ahead.MATHS_SHARED_FROM:
+            return
+        theirs = distinct[1::2]
+        sent = self._ahead.draw_maths_start(theirs)
+        for tex, display in distinct[0::2] + theirs[sent:]:
+            svg(tex, display)
+        self._drawn = dict(zip(theirs[:sent], self._ahead.draw_maths_result()))
 
     def from_notebook_node(self, nb, resources=None, **kw):
         resources = dict(resources or {})
@@ -100,6 +123,7 @@ class WeasyPDFExporter(ReportHTMLExporter):
 
         # WeasyPrint is imported by a child process while the HTML is made (pdf_ahead).
         ahead = pdf_ahead.Ahead.start()
+        self._ahead, self._drawn = ahead, {}
         try:
             html, out_resources = super().from_notebook_node(nb, dict(resources), **kw)
             pdf, pages = html_to_pdf(html, out_resources)
@@ -113,6 +137,7 @@ class WeasyPDFExporter(ReportHTMLExporter):
                     self.toc, self._quiet = wanted, False
                 pdf, pages = html_to_pdf(html, out_resources)
         finally:
+            self._ahead, self._drawn = None, {}
             if ahead is not None:
                 ahead.close()
         out_resources["bilateral"]["pages"] = pages

@@ -69,15 +69,27 @@ def _serve(requests: int, answers: int, parent: int) -> None:
     with contextlib.suppress(Exception):
         import weasyprint  # noqa: F401  (an import error is raised again by html_to_pdf)
     while (request := _read_frame(requests)) is not None:
-        html, evidence, when, variant = pickle.loads(request)
+        kind, payload = pickle.loads(request)
         try:
-            answer = ("ok", html_to_pdf(html, evidence, when, variant))
+            if kind == "maths":
+                from bilateral.export.maths import svg
+
+                answer = ("ok", [svg(tex, display) for tex, display in payload])
+            else:
+                answer = ("ok", html_to_pdf(*payload))
         except PDFError as exc:
             answer = ("PDFError", str(exc))
         except PrerequisiteError as exc:
             answer = ("PrerequisiteError", str(exc))
+        except Exception as exc:  # noqa: BLE001 - maths the parent then draws itself
+            answer = ("failed", f"{type(exc).__name__}: {exc}")
         _write_frame(answers, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
 
+
+MATHS_SHARED_FROM = 8
+"""A page with at least this many distinct formulas has them drawn half by the child."""
+MATHS_REQUEST_BYTES = 48 << 10
+"""A request for maths fits in a pipe's buffer (64 KiB on Linux): sent without waiting."""
 
 _started = False
 """Whether this process started a child already (see the module's docstring)."""
@@ -129,25 +141,71 @@ class Ahead:
         os.close(answers_w)
         return cls(pid, requests_w, answers_r)
 
+    def _ask(self, kind: str, payload) -> bool:
+        """Send a request; False if the child is gone (it is then closed)."""
+        if self.pid:
+            try:
+                _write_frame(self._requests, pickle.dumps((kind, payload),
+                                                          protocol=pickle.HIGHEST_PROTOCOL))
+                return True
+            except OSError:  # the child is gone (EPIPE)
+                pass
+        self.close()
+        return False
+
+    def _answer(self):
+        """The child's (kind, value) answer to the last request; None if it died."""
+        answer = None
+        if self.pid:
+            with contextlib.suppress(OSError):
+                answer = _read_frame(self._answers)
+        if answer is None:
+            self.close()
+            return None
+        return pickle.loads(answer)
+
     def layout(self, html: str, evidence=(), when=None, variant=None) -> tuple[bytes, int]:
         """``pdf.html_to_pdf`` done by the child; here if the child cannot answer."""
         answer = None
-        if self.pid:
-            try:
-                _write_frame(self._requests, pickle.dumps(
-                    (html, tuple(evidence), when, variant), protocol=pickle.HIGHEST_PROTOCOL))
-                answer = _read_frame(self._answers)
-            except OSError:  # the child is gone (EPIPE)
-                answer = None
+        if self._ask("layout", (html, tuple(evidence), when, variant)):
+            answer = self._answer()
         if answer is None:
-            self.close()
             return html_to_pdf(html, evidence, when, variant)
-        kind, value = pickle.loads(answer)
+        kind, value = answer
         if kind == "PDFError":
             raise PDFError(value)
         if kind == "PrerequisiteError":
             raise PrerequisiteError(value)
+        if kind != "ok":
+            return html_to_pdf(html, evidence, when, variant)
         return value
+
+    def draw_maths_start(self, formulas: list[tuple[str, bool]]) -> int:
+        """Ask the child to draw the first formulas of ``formulas`` (``maths.svg``) while
+        this process goes on; how many were sent (0 if none could be): as many as fit in
+        the pipe's buffer, so that sending never waits for a child still importing.
+        Read the drawings with :meth:`draw_maths_result`."""
+        sent, size = 0, 0
+        for tex, _display in formulas:
+            size += len(tex.encode("utf-8")) + 16
+            if size > MATHS_REQUEST_BYTES:
+                break
+            sent += 1
+        if sent and self._ask("maths", formulas[:sent]):
+            self._maths_asked = sent
+            return sent
+        return 0
+
+    def draw_maths_result(self) -> list:
+        """What the child drew for the formulas :meth:`draw_maths_start` sent, in order;
+        an empty list if it could not draw them (this process draws them then)."""
+        asked, self._maths_asked = getattr(self, "_maths_asked", 0), 0
+        if not asked:
+            return []
+        answer = self._answer()
+        if answer is None or answer[0] != "ok" or len(answer[1]) != asked:
+            return []
+        return answer[1]
 
     def close(self) -> None:
         """Stop the child (idle or still importing) and reap it."""
