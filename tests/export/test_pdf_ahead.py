@@ -55,11 +55,23 @@ SCRIPT = textwrap.dedent("""
         return sent
 
     def draw_maths_result(self):
+        if case == "maths-unread":  # the answer left in the pipe
+            drawn_by_child.append(None)
+            return []
         drawn = real_result(self)
         drawn_by_child.append(sum(d is not None for d in drawn))
         return drawn
 
     pdf_ahead.Ahead.draw_maths_start = draw_maths_start
+    from bilateral.export import maths
+    parent, drawn_here, real_svg = os.getpid(), set(), maths.svg
+
+    def svg(tex, display=False):
+        if os.getpid() == parent:
+            drawn_here.add((tex, display))
+        return real_svg(tex, display)
+
+    maths.svg = svg
     pdf_ahead.Ahead.draw_maths_result = draw_maths_result
     if case == "child-fails":
         def fails(*args, **kw):
@@ -91,6 +103,7 @@ SCRIPT = textwrap.dedent("""
         result["children_left"] = False
     result["children"] = children
     result["drawn_by_child"] = drawn_by_child
+    result["drawn_here"] = len(drawn_here)
     result["weasyprint_here"] = "weasyprint" in sys.modules
     print(json.dumps(result))
 """)
@@ -111,6 +124,7 @@ def in_process(tmp_path_factory):
     """The PDF laid out in the converting process itself (the child turned off)."""
     result, pdf = convert(tmp_path_factory.mktemp("plain"), "plain", ahead="0")
     assert result["children"] == [None] and result["weasyprint_here"]
+    assert result["drawn_here"] == 11
     assert pdf and pdf.startswith(b"%PDF-")
     return pdf
 
@@ -121,6 +135,7 @@ def test_the_child_lays_out_the_same_pdf(tmp_path, in_process):
     assert result["weasyprint_here"] is False  # ...and this process never imported it
     assert result["children_left"] is False
     assert result["drawn_by_child"] == [5]  # every other one of the 11 distinct formulas
+    assert result["drawn_here"] == 6  # and not again here
     assert pdf == in_process
 
 
@@ -128,6 +143,7 @@ def test_formulas_the_child_did_not_draw_are_drawn_here(tmp_path, in_process):
     result, pdf = convert(tmp_path, "child-killed-drawing")
     assert isinstance(result["children"][0], int)
     assert result["drawn_by_child"] == [0]
+    assert result["drawn_here"] == 11
     assert result["weasyprint_here"] is True and result["children_left"] is False
     assert pdf == in_process
 
@@ -137,6 +153,15 @@ def test_a_child_that_died_is_replaced_by_a_layout_here(tmp_path, in_process):
     assert isinstance(result["children"][0], int)
     assert result["weasyprint_here"] is True
     assert result["children_left"] is False
+    assert pdf == in_process
+
+
+def test_an_unread_answer_is_never_taken_for_the_layout(tmp_path, in_process):
+    """A request for maths whose answer was not read: the child is closed before the
+    next request, and the page laid out here (not read from the maths' answer)."""
+    result, pdf = convert(tmp_path, "maths-unread")
+    assert isinstance(result["children"][0], int) and result["drawn_by_child"] == [None]
+    assert result["weasyprint_here"] is True and result["children_left"] is False
     assert pdf == in_process
 
 

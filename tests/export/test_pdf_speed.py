@@ -54,13 +54,14 @@ def test_paths_drawn_once_give_the_pdf_weasyprint_gives():
 
 @pytest.fixture
 def parses(monkeypatch):
-    """Counts WeasyPrint's own path parsing, under a fresh ``_svg_paths_drawn_once``."""
+    """Counts WeasyPrint's own path parsing (the list), under a fresh
+    ``_svg_paths_drawn_once``; ``parses.bare()`` takes the memo away (WeasyPrint alone)."""
     from weasyprint import svg as weasy_svg
     from weasyprint.svg.path import path as draw
 
     weasy.weasyprint_module()
     assert weasy_svg.TAGS["path"] is not draw, "the path drawing is not wrapped"
-    counted: list[str] = []
+    counted = Counted()
 
     def counting(svg, node, font_size):
         counted.append(node.get("d", ""))
@@ -68,27 +69,31 @@ def parses(monkeypatch):
 
     monkeypatch.setitem(weasy_svg.TAGS, "path", counting)
     weasy._svg_paths_drawn_once()  # wraps the counter
+    counted.bare = lambda: monkeypatch.setitem(weasy_svg.TAGS, "path", counting)
     return counted
 
 
-def test_each_distinct_path_is_parsed_once(parses, monkeypatch):
-    page = _page()
+class Counted(list):
+    bare = None
+
+
+def test_each_distinct_path_is_parsed_once(parses):
     distinct = set(re.findall(r' d="([^"]+)"', "".join(
         maths.svg(tex)[0] for tex in FORMULAS) + MARKED))
-    weasy.html_to_pdf(page)
+    weasy.html_to_pdf(_page())
     assert sorted(parses) == sorted(distinct)
 
 
-def test_paths_beyond_the_bound_are_parsed_each_time(parses, monkeypatch):
-    monkeypatch.setattr(weasy, "PATHS_KEPT", 0)
+@pytest.mark.parametrize("bound", ["PATHS_KEPT", "PATH_BYTES_KEPT", "PATH_DATA_KEPT"])
+def test_paths_beyond_a_bound_are_parsed_each_time(parses, monkeypatch, bound):
+    monkeypatch.setattr(weasy, bound, 0)
     weasy.html_to_pdf(_page())
-    once = len(parses)
+    unkept = sorted(parses)
     parses.clear()
-    monkeypatch.setattr(weasy, "PATHS_KEPT", 10**6)
-    weasy.html_to_pdf(_page())  # a fresh page: its paths are parsed, then replayed
-    kept = len(parses)
-    # Nothing kept: every path drawn is parsed (each formula's glyphs, three times over).
-    assert once > kept and kept == len(set(parses))
+    parses.bare()
+    weasy.html_to_pdf(_page())
+    assert unkept == sorted(parses)  # as often as WeasyPrint alone parses them
+    assert len(unkept) > len(set(unkept))  # which is more than once each
 
 
 def test_streams_are_compressed_at_zlibs_default_level():

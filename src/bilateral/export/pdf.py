@@ -53,7 +53,8 @@ class WeasyPDFExporter(ReportHTMLExporter):
         return svg_img(tex, display, drawn)
 
     _drawn: dict = {}
-    """Formulas drawn by the child process, by (TeX, display), for this conversion."""
+    """Formulas drawn ahead (by the child process or here), by (TeX, display), for this
+    conversion: what ``maths.svg`` gave for each."""
     _ahead = None
     """The child process of this conversion (pdf_ahead.Ahead), while it runs; or None."""
 
@@ -70,9 +71,10 @@ class WeasyPDFExporter(ReportHTMLExporter):
             return
         theirs = distinct[1::2]
         sent = self._ahead.draw_maths_start(theirs)
-        for tex, display in distinct[0::2] + theirs[sent:]:
-            svg(tex, display)
-        self._drawn = dict(zip(theirs[:sent], self._ahead.draw_maths_result()))
+        # Kept here, not only in svg's cache: a page with more formulas than that cache
+        # holds would otherwise draw the first ones again when it puts them in place.
+        self._drawn = {formula: svg(*formula) for formula in distinct[0::2] + theirs[sent:]}
+        self._drawn.update(zip(theirs[:sent], self._ahead.draw_maths_result()))
 
     def from_notebook_node(self, nb, resources=None, **kw):
         resources = dict(resources or {})

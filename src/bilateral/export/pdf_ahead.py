@@ -110,6 +110,7 @@ class Ahead:
 
     def __init__(self, pid: int, requests: int, answers: int):
         self.pid, self._requests, self._answers = pid, requests, answers
+        self._maths_asked = 0  # formulas sent whose drawings are not read yet
 
     @classmethod
     def start(cls) -> Ahead | None:
@@ -142,7 +143,12 @@ class Ahead:
         return cls(pid, requests_w, answers_r)
 
     def _ask(self, kind: str, payload) -> bool:
-        """Send a request; False if the child is gone (it is then closed)."""
+        """Send a request; False if the child is gone (it is then closed), or if the
+        answer to a request for maths was never read (the next answer would be that one:
+        the child is closed rather than read out of step)."""
+        if self._maths_asked:
+            self._maths_asked = 0
+            self.close()
         if self.pid:
             try:
                 _write_frame(self._requests, pickle.dumps((kind, payload),
@@ -187,7 +193,7 @@ class Ahead:
         Read the drawings with :meth:`draw_maths_result`."""
         sent, size = 0, 0
         for tex, _display in formulas:
-            size += len(tex.encode("utf-8")) + 16
+            size += len(tex.encode("utf-8", "surrogatepass")) + 16
             if size > MATHS_REQUEST_BYTES:
                 break
             sent += 1
@@ -199,7 +205,7 @@ class Ahead:
     def draw_maths_result(self) -> list:
         """What the child drew for the formulas :meth:`draw_maths_start` sent, in order;
         an empty list if it could not draw them (this process draws them then)."""
-        asked, self._maths_asked = getattr(self, "_maths_asked", 0), 0
+        asked, self._maths_asked = self._maths_asked, 0
         if not asked:
             return []
         answer = self._answer()

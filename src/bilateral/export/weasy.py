@@ -7,9 +7,11 @@ present (``build.plan``) costs the import of WeasyPrint only.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import re
+import sys
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -77,8 +79,12 @@ was checked against: the same PDF, byte for byte (tests/export/test_pdf_speed.py
 
 PATHS_KEPT = 4096
 """At most this many drawn SVG paths are kept (see ``_svg_paths_drawn_once``)…"""
-PATH_BYTES_KEPT = 32 << 20
-"""…holding at most this many bytes of PDF operators between them."""
+PATH_BYTES_KEPT = 16 << 20
+"""…holding about this many bytes between them (operators and vertices, counted with
+the size of Python's objects)…"""
+PATH_DATA_KEPT = 4096
+"""…each drawn from at most this many characters of path data: a glyph's outline (a
+test corpus's formulas are under 2,000), not a plot's line of a thousand points, which recurs less."""
 
 _PATH_DATA = re.compile(r"[0-9.,+\-eE \t\r\nachlmqstvzACHLMQSTVZ]*\Z")
 """SVG path data and nothing else: numbers, separators and path commands. Drawn from
@@ -119,11 +125,16 @@ def _svg_paths_drawn_once() -> None:
         operators, vertices = svg.stream.stream, node.vertices
         first_operator, first_vertex = len(operators), len(vertices)
         draw(svg, node, font_size)
-        if (len(kept) < PATHS_KEPT and size < PATH_BYTES_KEPT and _PATH_DATA.match(data)
-                and svg.stream.stream is operators and node.vertices is vertices):
+        if (len(data) <= PATH_DATA_KEPT and len(kept) < PATHS_KEPT
+                and svg.stream.stream is operators and node.vertices is vertices
+                and _PATH_DATA.match(data)):
             drawn = operators[first_operator:]
-            kept[data] = (drawn, list(vertices)[first_vertex:])
-            size += sum(len(op) for op in drawn) + len(data)
+            added = list(itertools.islice(vertices, first_vertex, None))
+            cost = (sys.getsizeof(data) + sum(sys.getsizeof(op) for op in drawn)
+                    + 8 * len(drawn) + 112 * len(added))  # a slot; a slot, tuple, 2 floats
+            if size + cost <= PATH_BYTES_KEPT:
+                kept[data] = (drawn, added)
+                size += cost
 
     path.bilateral_once = True
     weasy_svg.TAGS["path"] = path
@@ -139,7 +150,8 @@ def _flate_level() -> None:
     pydyf, which writes WeasyPrint's PDF, compresses every content and font stream at
     level 9. Level 6 gave files 1.3 % larger (the Titanic chapter of the test corpus:
     795 KB → 806 KB) and took 0.19 s less of its 1.25 s of writing. Set on pydyf's own
-    reference to zlib, which nothing else in pydyf uses but ``compressobj``."""
+    reference to zlib (for this process: WeasyPrint is pydyf's only user here); pydyf's
+    other use, ``zlib.compress``, is at the default level already."""
     try:
         import pydyf
     except ImportError:  # pragma: no cover - WeasyPrint's own dependency
