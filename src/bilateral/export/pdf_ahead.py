@@ -4,7 +4,9 @@ In a ``jupyter nbconvert --to bilateral_pdf`` process, importing WeasyPrint take
 0.8 s (cffi's declarations of Pango, fontTools' subsetter, its CSS machinery), and making
 the notebook's HTML about as long. Both are Python, so a thread could not overlap them;
 a forked child can: it imports WeasyPrint on the other core while this process makes the
-HTML, then lays the HTML out when it arrives and sends the PDF back.
+HTML, then lays the HTML out when it arrives and sends the PDF back. Between the two, it
+draws every other formula of a page with many (``draw_maths_start``), while this process
+draws the rest.
 
 Used only where it helps and cannot hurt: for the first conversion of a process, when
 WeasyPrint is not imported yet (a build's workers have it from their parent already),

@@ -83,8 +83,9 @@ PATH_BYTES_KEPT = 16 << 20
 """…holding about this many bytes between them (operators and vertices, counted with
 the size of Python's objects)…"""
 PATH_DATA_KEPT = 4096
-"""…each drawn from at most this many characters of path data: a glyph's outline (a
-test corpus's formulas are under 2,000), not a plot's line of a thousand points, which recurs less."""
+"""…each drawn from at most this many characters of path data: a glyph's outline (those
+of the test corpus's formulas are under 2,000), not a plot's line of a thousand points,
+which rarely recurs."""
 
 _PATH_DATA = re.compile(r"[0-9.,+\-eE \t\r\nachlmqstvzACHLMQSTVZ]*\Z")
 """SVG path data and nothing else: numbers, separators and path commands. Drawn from
@@ -101,7 +102,8 @@ def _svg_paths_drawn_once() -> None:
     writing the PDF (3.7 s → 2.6 s with this). WeasyPrint's ``path`` appends operators to
     ``svg.stream.stream`` and marker vertices to ``node.vertices``, nothing else; both
     are recorded and replayed, so the PDF is the same byte for byte. Only for the
-    WeasyPrint it was checked on; bounded by ``PATHS_KEPT`` and ``PATH_BYTES_KEPT``."""
+    WeasyPrint it was checked on; bounded by ``PATHS_KEPT``, ``PATH_BYTES_KEPT`` and
+    ``PATH_DATA_KEPT``."""
     try:
         import weasyprint
         from weasyprint import svg as weasy_svg
