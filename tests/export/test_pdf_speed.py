@@ -43,7 +43,6 @@ PLAIN = textwrap.dedent("""
 """)
 
 
-@pytest.mark.slow
 def test_paths_drawn_once_give_the_pdf_weasyprint_gives():
     page = _page()
     plain = subprocess.run([sys.executable, "-c", PLAIN], input=page.encode(),
