@@ -166,6 +166,24 @@ def offline(page, base: str) -> list[str]:
 
 
 @contextlib.contextmanager
+def browser_page(browser, base: str, **context_options):
+    """A page in a new context of ``browser`` (Playwright) that reaches only ``base``
+    (:func:`offline`), 1400×1000 unless ``context_options`` say otherwise: yields the
+    page, the foreign requests it made and the script errors it raised; the context is
+    closed after the block."""
+    context = browser.new_context(**{"viewport": {"width": 1400, "height": 1000},
+                                     **context_options})
+    page = context.new_page()
+    foreign = offline(page, base)
+    page_errors: list[str] = []
+    page.on("pageerror", lambda e: page_errors.append(str(e)))
+    try:
+        yield page, foreign, page_errors
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
 def tmpfs(mount: Path, size: str, *, required: bool):
     """A tmpfs of ``size`` mounted at ``mount`` (an existing folder) for the block; a test
     that cannot mount one (not root) fails when ``required``, else is skipped."""

@@ -28,11 +28,11 @@ import pytest
 from tests.support import (
     ROOT,
     LabServer,
+    browser_page,
     chromium,
     free_port,
     git,
     isolated_env,
-    offline,
     project_copy,
     require_chromium,
     run_cli,
@@ -110,10 +110,6 @@ CLAIMS_JS = """() => {
 }"""
 
 
-def wait_for(page, js: str, what: str, timeout_s: float = 60):
-    return wait_in_page(page, js, what, timeout_s)
-
-
 def run_all(page) -> dict:
     page.evaluate("() => jupyterapp.commands.execute('notebook:run-all-cells')")
     deadline = time.monotonic() + RUN_TIMEOUT_S
@@ -129,7 +125,7 @@ def set_theme(page, theme: str) -> None:
     page.evaluate(f"() => jupyterapp.commands.execute('apputils:change-theme', "
                   f"{{theme: '{THEMES[theme]}'}})")
     light = "true" if theme == "light" else "false"
-    wait_for(page, f"() => document.body.dataset.jpThemeLight === '{light}'", f"{theme} theme")
+    wait_in_page(page, f"() => document.body.dataset.jpThemeLight === '{light}'", f"{theme} theme")
     page.wait_for_timeout(500)  # the theme's stylesheet applied
 
 
@@ -198,7 +194,7 @@ def explore(page, shots: Path) -> None:
             ("charts.annual_trade(years, year.year, 'Returned from a cell')", "figure.chart img",
              "chart-returned")):
         page.evaluate(ADD_CELL_JS, source)
-        cell = wait_for(page, LAST_CELL_JS, f"the cell {source!r}")
+        cell = wait_in_page(page, LAST_CELL_JS, f"the cell {source!r}")
         kinds = [o.get("output_type") for o in cell["outputs"]]
         assert "error" not in kinds, cell["outputs"]
         assert any("text/html" in o.get("data", {}) for o in cell["outputs"]), cell["outputs"]
@@ -215,7 +211,7 @@ def preview_unsaved(page, shots: Path) -> None:
     report's pages are shown, built with the kernel's value."""
     page.evaluate(ADD_CELL_JS, "horizon_year = 2031\nfrom bilateral.report import preview\n"
                                "preview.show()")
-    cell = wait_for(page, LAST_CELL_JS, "the preview", timeout_s=180)
+    cell = wait_in_page(page, LAST_CELL_JS, "the preview", timeout_s=180)
     outputs = cell["outputs"]
     assert "error" not in [o.get("output_type") for o in outputs], outputs
     pages = [o for o in outputs if "image/png" in o.get("data", {})]
@@ -232,52 +228,47 @@ def preview_unsaved(page, shots: Path) -> None:
 @pytest.mark.parametrize("name", ["trade", "tourism"])
 def test_run_all_and_save_in_jupyterlab(lab, browser, shots, name):
     server, root = lab
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    foreign = offline(page, server.base)
-    page_errors: list[str] = []
-    page.on("pageerror", lambda e: page_errors.append(str(e)))
-    try:
-        page.goto(f"{server.base}/lab/tree/notebooks/{name}.ipynb?reset&token={server.token}")
-        wait_for(page, f"() => window.jupyterapp && {PANEL} && {PANEL}.context && "
-                 f"{PANEL}.context.isReady && {PANEL}.sessionContext.session && "
-                 f"{PANEL}.sessionContext.session.kernel && "
-                 f"{PANEL}.sessionContext.session.kernel.status === 'idle'",
-                 "the notebook and its kernel", timeout_s=120)
-        set_theme(page, "light")
-        state = run_all(page)
-        assert not state["errors"], state["errors"]
+    with browser_page(browser, server.base) as (page, foreign, page_errors):
+        try:
+            page.goto(f"{server.base}/lab/tree/notebooks/{name}.ipynb?reset&token={server.token}")
+            wait_in_page(page, f"() => window.jupyterapp && {PANEL} && {PANEL}.context && "
+                         f"{PANEL}.context.isReady && {PANEL}.sessionContext.session && "
+                         f"{PANEL}.sessionContext.session.kernel && "
+                         f"{PANEL}.sessionContext.session.kernel.status === 'idle'",
+                         "the notebook and its kernel", timeout_s=120)
+            set_theme(page, "light")
+            state = run_all(page)
+            assert not state["errors"], state["errors"]
 
-        for theme in ("light", "dark"):
-            set_theme(page, theme)
-            check_claims(page, theme)
-            page.screenshot(path=str(shots / f"{name}-{theme}-claims.png"))
-            scroll_to(page, "figure.chart img", 'class="chart"')
-            sizes = page.evaluate("() => [...document.querySelectorAll('figure.chart img')]"
-                                  ".map(i => [i.naturalWidth, i.naturalHeight])")
-            assert sizes and all(w > 0 and h > 0 for w, h in sizes), sizes
-            page.screenshot(path=str(shots / f"{name}-{theme}-chart.png"))
-            scroll_to(page, "header.title-block", 'class="title-block"')
-            page.screenshot(path=str(shots / f"{name}-{theme}-top.png"))
+            for theme in ("light", "dark"):
+                set_theme(page, theme)
+                check_claims(page, theme)
+                page.screenshot(path=str(shots / f"{name}-{theme}-claims.png"))
+                scroll_to(page, "figure.chart img", 'class="chart"')
+                sizes = page.evaluate("() => [...document.querySelectorAll('figure.chart img')]"
+                                      ".map(i => [i.naturalWidth, i.naturalHeight])")
+                assert sizes and all(w > 0 and h > 0 for w, h in sizes), sizes
+                page.screenshot(path=str(shots / f"{name}-{theme}-chart.png"))
+                scroll_to(page, "header.title-block", 'class="title-block"')
+                page.screenshot(path=str(shots / f"{name}-{theme}-top.png"))
 
-        page.keyboard.press("Control+s")
-        wait_for(page, f"() => {PANEL}.context.model.dirty === false", "the save")
-        page.wait_for_timeout(500)
-        saved = (root / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8")
-        assert '"output_type"' in saved, "JupyterLab saved no outputs"
-        status = git(root, "status", "--porcelain")
-        assert status == "", f"after Run All + save, git sees changes:\n{status}\n" + git(
-            root, "diff")
-        assert git(root, "diff", "--stat") == ""
-        if name == "trade":
-            explore(page, shots)
-            preview_unsaved(page, shots)
-        assert not page_errors, page_errors
-        assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
-    finally:
-        page.screenshot(path=str(shots / f"{name}-last.png"))
-        print(f"\nscreenshots of {name}: {shots}")
-        context.close()
+            page.keyboard.press("Control+s")
+            wait_in_page(page, f"() => {PANEL}.context.model.dirty === false", "the save")
+            page.wait_for_timeout(500)
+            saved = (root / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8")
+            assert '"output_type"' in saved, "JupyterLab saved no outputs"
+            status = git(root, "status", "--porcelain")
+            assert status == "", f"after Run All + save, git sees changes:\n{status}\n" + git(
+                root, "diff")
+            assert git(root, "diff", "--stat") == ""
+            if name == "trade":
+                explore(page, shots)
+                preview_unsaved(page, shots)
+            assert not page_errors, page_errors
+            assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
+        finally:
+            page.screenshot(path=str(shots / f"{name}-last.png"))
+            print(f"\nscreenshots of {name}: {shots}")
 
 
 def test_make_lab_starts_as_root_and_prints_the_url(tmp_path):
@@ -351,39 +342,36 @@ def test_an_executed_report_opens_styled_though_not_trusted(lab, browser, shots)
     stylesheet the project's JupyterLab extension adds to the page."""
     server, root = lab
     out = root / "reports"
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    foreign = offline(page, server.base)
-    try:
-        built = run_cli("build", "trade", "--out", str(out), "--formats", "html", "-q")
-        assert built.returncode == 0, built.stderr
-        page.goto(f"{server.base}/lab/tree/reports/trade.ipynb?reset&token={server.token}")
-        wait_for(page, f"() => window.jupyterapp && {PANEL} && {PANEL}.context && "
-                 f"{PANEL}.context.isReady && {PANEL}.content.widgets.length > 0",
-                 "the executed report", timeout_s=120)
-        trust = wait_for(page, f"() => {{ const t = ({TRUST_JS})(); "
-                         "return t.sheet ? t : null; }", "the report's stylesheet")
-        assert trust["untrusted"] == trust["cells"] > 0, trust  # as a build wrote it
-        for theme in ("light", "dark"):
-            set_theme(page, theme)
-            check_claims(page, theme)
-            assert page.evaluate(TRUST_JS)["styles"] == 0  # the outputs' own styles stripped
-            page.screenshot(path=str(shots / f"report-{theme}-claims.png"))
-            scroll_to(page, "header.title-block", 'class="title-block"')
-            blocks = page.evaluate(BLOCKS_JS)
-            assert blocks["rule"] >= 2, blocks  # the title block's rule
-            page.screenshot(path=str(shots / f"report-{theme}-top.png"))
-            scroll_to(page, "figure.chart img", 'class="chart"')
-            blocks = page.evaluate(BLOCKS_JS)
-            assert blocks["chartBg"] == "rgb(255, 255, 255)", blocks  # drawn on paper
-            # on the dark page, a card with a rim; none on the light one
-            assert (blocks["chartShadow"] != "none") == (theme == "dark"), blocks
-            page.screenshot(path=str(shots / f"report-{theme}-chart.png"))
-        assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
-    finally:
-        print(f"\nscreenshots of the executed report: {shots}")
-        context.close()
-        shutil.rmtree(out, ignore_errors=True)  # the copy is shared by this module's tests
+    with browser_page(browser, server.base) as (page, foreign, page_errors):
+        try:
+            built = run_cli("build", "trade", "--out", str(out), "--formats", "html", "-q")
+            assert built.returncode == 0, built.stderr
+            page.goto(f"{server.base}/lab/tree/reports/trade.ipynb?reset&token={server.token}")
+            wait_in_page(page, f"() => window.jupyterapp && {PANEL} && {PANEL}.context && "
+                         f"{PANEL}.context.isReady && {PANEL}.content.widgets.length > 0",
+                         "the executed report", timeout_s=120)
+            trust = wait_in_page(page, f"() => {{ const t = ({TRUST_JS})(); "
+                                 "return t.sheet ? t : null; }", "the report's stylesheet")
+            assert trust["untrusted"] == trust["cells"] > 0, trust  # as a build wrote it
+            for theme in ("light", "dark"):
+                set_theme(page, theme)
+                check_claims(page, theme)
+                assert page.evaluate(TRUST_JS)["styles"] == 0  # the outputs' own styles stripped
+                page.screenshot(path=str(shots / f"report-{theme}-claims.png"))
+                scroll_to(page, "header.title-block", 'class="title-block"')
+                blocks = page.evaluate(BLOCKS_JS)
+                assert blocks["rule"] >= 2, blocks  # the title block's rule
+                page.screenshot(path=str(shots / f"report-{theme}-top.png"))
+                scroll_to(page, "figure.chart img", 'class="chart"')
+                blocks = page.evaluate(BLOCKS_JS)
+                assert blocks["chartBg"] == "rgb(255, 255, 255)", blocks  # drawn on paper
+                # on the dark page, a card with a rim; none on the light one
+                assert (blocks["chartShadow"] != "none") == (theme == "dark"), blocks
+                page.screenshot(path=str(shots / f"report-{theme}-chart.png"))
+            assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
+        finally:
+            print(f"\nscreenshots of the executed report: {shots}")
+            shutil.rmtree(out, ignore_errors=True)  # the copy is shared by this module's tests
 
 
 def _remove(paths) -> None:
@@ -414,29 +402,26 @@ def test_a_new_notebook_saved_beside_the_reports_is_left_alone(lab, browser, sho
     import sys
 
     server, root = lab
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    foreign = offline(page, server.base)
     before = set((root / "notebooks").iterdir())
-    try:
-        page.goto(f"{server.base}/lab/tree/notebooks?reset&token={server.token}")
-        wait_for(page, "() => window.jupyterapp && "
-                 "jupyterapp.commands.hasCommand('notebook:create-new')", "JupyterLab")
-        path = page.evaluate(NEW_NOTEBOOK_JS)
-        assert path.startswith("notebooks/Untitled") and path.endswith(".ipynb"), path
-        wait_for(page, NEW_READY_JS, "the new notebook and its kernel", timeout_s=240)
-        page.evaluate(ADD_CELL_JS, "import bilateral\nprint('mine')")
-        cell = wait_for(page, LAST_CELL_JS, "the new cell")
-        assert "error" not in [o.get("output_type") for o in cell["outputs"]], cell
-        page.evaluate("() => window.bilateralNew.context.save()")  # File › Save Notebook
-        wait_for(page, "() => window.bilateralNew.context.model.dirty === false", "the save")
-        page.screenshot(path=str(shots / "new-notebook.png"))
-        assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
-    except BaseException:
-        _remove(set((root / "notebooks").iterdir()) - before)  # the copy is shared
-        raise
-    finally:
-        context.close()
+    with browser_page(browser, server.base) as (page, foreign, page_errors):
+        try:
+            page.goto(f"{server.base}/lab/tree/notebooks?reset&token={server.token}")
+            wait_in_page(page, "() => window.jupyterapp && "
+                         "jupyterapp.commands.hasCommand('notebook:create-new')", "JupyterLab")
+            path = page.evaluate(NEW_NOTEBOOK_JS)
+            assert path.startswith("notebooks/Untitled") and path.endswith(".ipynb"), path
+            wait_in_page(page, NEW_READY_JS, "the new notebook and its kernel", timeout_s=240)
+            page.evaluate(ADD_CELL_JS, "import bilateral\nprint('mine')")
+            cell = wait_in_page(page, LAST_CELL_JS, "the new cell")
+            assert "error" not in [o.get("output_type") for o in cell["outputs"]], cell
+            page.evaluate("() => window.bilateralNew.context.save()")  # File › Save Notebook
+            wait_in_page(page, "() => window.bilateralNew.context.model.dirty === false",
+                         "the save")
+            page.screenshot(path=str(shots / "new-notebook.png"))
+            assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
+        except BaseException:
+            _remove(set((root / "notebooks").iterdir()) - before)  # the copy is shared
+            raise
     saved = json.loads((root / path).read_text(encoding="utf-8"))
     assert saved["metadata"]["kernelspec"]["name"] == "bilateral"
     assert any("mine" in "".join(o.get("text", "")) for c in saved["cells"]

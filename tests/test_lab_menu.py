@@ -28,9 +28,9 @@ from tests.support import (
     BIN,
     ROOT,
     LabServer,
+    browser_page,
     chromium,
     isolated_env,
-    offline,
     project_copy,
     require_chromium,
     wait_in_page,
@@ -190,65 +190,61 @@ def test_the_export_menu_shows_the_exporters_labels_and_still_exports(lab_server
     require_chromium()
     server, _, _ = lab_server
     with chromium() as browser:
-        context = browser.new_context(viewport={"width": 1280, "height": 800},
-                                      accept_downloads=True)
-        page = context.new_page()
-        foreign = offline(page, server.base)
-        page_errors: list[str] = []
-        page.on("pageerror", lambda e: page_errors.append(str(e)))
-        try:
-            page.goto(f"{server.base}/lab/tree/notebooks/trade.ipynb?reset&token={server.token}")
-            wait_in_page(page, f"() => window.jupyterapp && {PANEL} && {PANEL}.context && "
-                         f"{PANEL}.context.isReady", "the notebook", timeout_s=120)
-            assert page.evaluate(
-                f"() => jupyterapp.isPluginActivated('{NAME}:export-labels')"), \
-                "the extension's plugin is not active"
-            # The labels arrive from the server after the plugin starts.
-            wait_in_page(page, """() => jupyterapp.commands.label('notebook:export-to-format',
-                {format: 'bilateral_html', label: 'Bilateral_html', isPalette: false})
-                === 'Bilateral report — HTML'""", "the labels from the server")
+        with browser_page(browser, server.base, viewport={"width": 1280, "height": 800},
+                          accept_downloads=True) as (page, foreign, page_errors):
+            context = page.context
+            try:
+                page.goto(f"{server.base}/lab/tree/notebooks/trade.ipynb?reset&token={server.token}")
+                wait_in_page(page, f"() => window.jupyterapp && {PANEL} && {PANEL}.context && "
+                             f"{PANEL}.context.isReady", "the notebook", timeout_s=120)
+                assert page.evaluate(
+                    f"() => jupyterapp.isPluginActivated('{NAME}:export-labels')"), \
+                    "the extension's plugin is not active"
+                # The labels arrive from the server after the plugin starts.
+                wait_in_page(page, """() => jupyterapp.commands.label('notebook:export-to-format',
+                    {format: 'bilateral_html', label: 'Bilateral_html', isPalette: false})
+                    === 'Bilateral report — HTML'""", "the labels from the server")
 
-            # A kernel that connects while the menu is open re-evaluates the commands and
-            # can close the submenu: open it once the kernel is idle, and again if it closed.
-            wait_in_page(page, f"() => {PANEL}.sessionContext.session?.kernel?.status"
-                         " === 'idle'", "the notebook's kernel", timeout_s=120)
-            submenu = open_export_submenu(page)
-            shot = shots / "export-menu.png"
-            page.screenshot(path=str(shot))
-            print(f"\nscreenshot of the export menu: {shot}")
-            labels = submenu.locator(".lm-Menu-itemLabel").all_text_contents()
-            for want in OURS.values():
-                assert want in labels, labels
-            assert not {"Bilateral_html", "Bilateral_pdf"} & set(labels), labels
-            for own in ("HTML", "LaTeX", "PDF", "Executable Script"):
-                assert own in labels, f"JupyterLab's own label {own!r} changed: {labels}"
-            # nbconvert names qtpdf and webpdf both "PDF via HTML": told apart.
-            assert len(labels) == len(set(labels)), labels
-            # The palette form keeps JupyterLab's wording around the label.
-            assert page.evaluate("""() => jupyterapp.commands.label('notebook:export-to-format',
-                {format: 'bilateral_pdf', label: 'Bilateral_pdf', isPalette: true})""") == \
-                "Save and Export Notebook: Bilateral report — PDF"
+                # A kernel that connects while the menu is open re-evaluates the commands and
+                # can close the submenu: open it once the kernel is idle, and again if it closed.
+                wait_in_page(page, f"() => {PANEL}.sessionContext.session?.kernel?.status"
+                             " === 'idle'", "the notebook's kernel", timeout_s=120)
+                submenu = open_export_submenu(page)
+                shot = shots / "export-menu.png"
+                page.screenshot(path=str(shot))
+                print(f"\nscreenshot of the export menu: {shot}")
+                labels = submenu.locator(".lm-Menu-itemLabel").all_text_contents()
+                for want in OURS.values():
+                    assert want in labels, labels
+                assert not {"Bilateral_html", "Bilateral_pdf"} & set(labels), labels
+                for own in ("HTML", "LaTeX", "PDF", "Executable Script"):
+                    assert own in labels, f"JupyterLab's own label {own!r} changed: {labels}"
+                # nbconvert names qtpdf and webpdf both "PDF via HTML": told apart.
+                assert len(labels) == len(set(labels)), labels
+                # The palette form keeps JupyterLab's wording around the label.
+                assert page.evaluate("""() => jupyterapp.commands.label('notebook:export-to-format',
+                    {format: 'bilateral_pdf', label: 'Bilateral_pdf', isPalette: true})""") == \
+                    "Save and Export Notebook: Bilateral report — PDF"
 
-            # Clicking the item exports as before: a new tab asks the server for
-            # /nbconvert/bilateral_html/... and gets the HTML as a download (Chromium
-            # reports it on the page that opened the tab, or on the tab).
-            responses, downloads = [], []
-            context.on("response", lambda r: "/nbconvert/" in r.url and responses.append(r))
-            page.on("download", lambda d: downloads.append(d))
-            context.on("page", lambda p: p.on("download", lambda d: downloads.append(d)))
-            submenu.locator(".lm-Menu-item", has_text=OURS["bilateral_html"]).click()
-            deadline = time.monotonic() + 120
-            while not downloads and time.monotonic() < deadline:
-                page.wait_for_timeout(200)
-            assert downloads, f"no download; the server answered {responses}"
-            download = downloads[0]
-            assert download.suggested_filename == "trade.html", download.suggested_filename
-            html = Path(download.path()).read_text(encoding="utf-8")
-            assert html.lstrip().lower().startswith("<!doctype html") and "</html>" in html
-            assert [(r.status, r.url.split(server.base, 1)[1]) for r in responses] == [
-                (200, "/nbconvert/bilateral_html/notebooks/trade.ipynb?download=true")]
-            assert not page_errors, page_errors
-            assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
-        finally:
-            page.screenshot(path=str(shots / "last.png"))
-            context.close()
+                # Clicking the item exports as before: a new tab asks the server for
+                # /nbconvert/bilateral_html/... and gets the HTML as a download (Chromium
+                # reports it on the page that opened the tab, or on the tab).
+                responses, downloads = [], []
+                context.on("response", lambda r: "/nbconvert/" in r.url and responses.append(r))
+                page.on("download", lambda d: downloads.append(d))
+                context.on("page", lambda p: p.on("download", lambda d: downloads.append(d)))
+                submenu.locator(".lm-Menu-item", has_text=OURS["bilateral_html"]).click()
+                deadline = time.monotonic() + 120
+                while not downloads and time.monotonic() < deadline:
+                    page.wait_for_timeout(200)
+                assert downloads, f"no download; the server answered {responses}"
+                download = downloads[0]
+                assert download.suggested_filename == "trade.html", download.suggested_filename
+                html = Path(download.path()).read_text(encoding="utf-8")
+                assert html.lstrip().lower().startswith("<!doctype html") and "</html>" in html
+                assert [(r.status, r.url.split(server.base, 1)[1]) for r in responses] == [
+                    (200, "/nbconvert/bilateral_html/notebooks/trade.ipynb?download=true")]
+                assert not page_errors, page_errors
+                assert not foreign, f"JupyterLab asked the network for {sorted(set(foreign))}"
+            finally:
+                page.screenshot(path=str(shots / "last.png"))
