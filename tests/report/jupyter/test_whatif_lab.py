@@ -8,8 +8,8 @@ import pytest
 
 from tests.support import (
     LabServer,
+    browser_page,
     chromium,
-    offline,
     project_copy,
     require_chromium,
     wait_in_page,
@@ -34,14 +34,9 @@ def test_whatif_in_jupyterlab(tmp_path):
     require_chromium()
     root = project_copy(tmp_path / "project")
     server = LabServer(root, tmp_path / "home")
-    page_errors: list[str] = []
-    foreign: list[str] = []
     try:
-        with chromium() as browser:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            page = context.new_page()
-            foreign = offline(page, server.base)
-            page.on("pageerror", lambda e: page_errors.append(str(e)))
+        with chromium() as browser, browser_page(browser, server.base) as (
+                page, foreign, page_errors):
             page.goto(f"{server.base}/lab/tree/notebooks/explore.ipynb?reset&token="
                       f"{server.token}")
             wait_for(page, f"() => window.jupyterapp && {PANEL} && {PANEL}.sessionContext"
@@ -78,7 +73,6 @@ def test_whatif_in_jupyterlab(tmp_path):
                      "parameter 'scenario_growth_pct[0]': -150.0 is outside the allowed "
                      "range\")", "the one-line error")
             page.screenshot(path=str(tmp_path / "whatif.png"))
-            context.close()
     finally:
         server.stop()
     assert not page_errors, page_errors
