@@ -395,13 +395,19 @@ def sizes(folder: Path, names: list[str], exts: tuple[str, ...]) -> dict[str, in
                      if (folder / f"{n}.{ext}").exists()) for ext in exts}
 
 
+def venv_env() -> dict[str, str]:
+    """This process's environment as after ``source .venv/bin/activate``: the venv's
+    jupyter, papermill and kernel first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = str(BIN) + os.pathsep + env.get("PATH", "")
+    return env
+
+
 class Bench:
     def __init__(self, args, tmp: Path):
         self.args = args
         self.tmp = tmp
-        env = dict(os.environ)
-        # As after `source .venv/bin/activate`: the venv's jupyter, papermill and kernel.
-        env["PATH"] = str(BIN) + os.pathsep + env.get("PATH", "")
+        env = venv_env()
         env.pop("TERM", None)
         self.env = env
         self.runner = Runner(tmp, env)
@@ -648,8 +654,7 @@ class Bench:
                 "e_step_seconds": {"bilateral_html": e_html, "bilateral_pdf": e_pdf},
                 "e_rss_mib": (self.median("e", "rss_kib") or 0) / 1024 or None,
             },
-            "spread": {k: {"min": min(v), "median": statistics.median(v), "p90": p90(v),
-                           "max": max(v)}
+            "spread": {k: spread_of(v)
                        for k, v in ((k, [r["seconds"] for r in runs if "seconds" in r])
                                     for k, runs in self.runs.items()) if v},
             "ratios": {"a_over_b": ratio, "c_seconds": c, "d_speedup": speedup,
@@ -674,6 +679,12 @@ def p90(values: list[float]) -> float | None:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=10, method="inclusive")[8]
+
+
+def spread_of(values: list[float]) -> dict[str, float]:
+    """Min, median, p90 and max of a measurement's runs (at least one)."""
+    return {"min": min(values), "median": statistics.median(values), "p90": p90(values),
+            "max": max(values)}
 
 
 def _s(x: float | None) -> str:

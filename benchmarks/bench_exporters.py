@@ -44,8 +44,9 @@ from bench_build import (  # noqa: E402 - the benchmarks' shared runner, beside 
     choose_pdf_route,
     executable,
     exit_status,
-    p90,
     say,
+    spread_of,
+    venv_env,
 )
 
 CORPUS = ROOT / "tests" / "corpus"
@@ -75,10 +76,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def measure(args: argparse.Namespace, tmp: Path) -> dict:
-    import os
-
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}"
-               f"{os.environ.get('PATH', '')}")
+    env = venv_env()
     route, pdf_env, pdf_how = choose_pdf_route(tmp, env)
     if route != "webpdf":
         raise SystemExit(f"bench: no stock PDF to compare with: {pdf_how}")
@@ -108,8 +106,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict:
                                  env=pdf_env if fmt == "webpdf" else env)
                 runs[nb.stem][fmt].append(run.seconds)
                 rss[fmt] = max(rss[fmt], run.rss_kib or 0)
-    spread = {name: {f: {"min": min(v), "median": statistics.median(v), "p90": p90(v),
-                         "max": max(v)} for f, v in by_fmt.items()}
+    spread = {name: {f: spread_of(v) for f, v in by_fmt.items()}
               for name, by_fmt in runs.items()}
     ratios = {name: {ours: s[ours]["median"] / s[stock]["median"]
                      for ours, stock, _, _ in PAIRS} for name, s in spread.items()}
