@@ -469,10 +469,20 @@ def structure_elements(pdf) -> list:
     def walk(node):
         if isinstance(node, pikepdf.Dictionary) and "/S" in node:
             out.append(node)
-            kids = node.get("/K")
-            for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+            for kid in structure_kids(node):
                 walk(kid)
 
     for top in pdf.Root.StructTreeRoot.K:
         walk(top)
     return out
+
+
+def structure_kids(element) -> list:
+    """A structure element's ``/K`` as a list: none, one, or the array's items (elements,
+    marked-content ids, object references)."""
+    import pikepdf
+
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
