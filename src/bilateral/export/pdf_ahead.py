@@ -177,16 +177,14 @@ class Ahead:
         answer = None
         if self._ask("layout", (html, tuple(evidence), when, variant)):
             answer = self._answer()
-        if answer is None:
-            return html_to_pdf(html, evidence, when, variant)
-        kind, value = answer
+        kind, value = answer or ("gone", None)
         if kind == "PDFError":
             raise PDFError(value)
         if kind == "PrerequisiteError":
             raise PrerequisiteError(value)
-        if kind != "ok":
-            return html_to_pdf(html, evidence, when, variant)
-        return value
+        if kind == "ok":
+            return value
+        return html_to_pdf(html, evidence, when, variant)  # the child is gone, or failed
 
     def draw_maths_start(self, formulas: list[tuple[str, bool]]) -> int:
         """Ask the child to draw the first formulas of ``formulas`` (``maths.svg``) while
