@@ -106,3 +106,75 @@ def test_streams_are_compressed_at_zlibs_default_level():
     stream = data.split(b"stream\n", 1)[1].rsplit(b"\nendstream", 1)[0]
     assert stream == zlib.compress(payload, 6)
     assert zlib.decompress(stream) == payload
+
+
+GLYPHS = (r"x_{1}^2 + \frac{a}{b} - \sqrt{y}",
+          r"\begin{bmatrix} \sum_{i=1}^{n} a_i & b \\ c & \hat{d} \end{bmatrix}^T",
+          r"\left( \int_0^1 f(x)\,dx \right) \cdot \begin{pmatrix} 1 \\ 2 \\ 3 \\ 4 \\ 5 \\ 6"
+          r"\end{pmatrix}")
+"""Letters, scripts, a fraction bar, a root, accents, and fences stretched from pieces
+(a symbol of several paths in a group)."""
+
+
+def _ziamath_svg(tex: str) -> str:
+    """ziamath's own drawing of ``tex``: each glyph a ``<symbol>`` placed by ``<use>``."""
+    import xml.etree.ElementTree as ET
+
+    markup = maths._mathml(tex, True)
+    return ET.tostring(maths._ziamath().Math(markup, size=maths.MATH_SIZE).svgxml(),
+                       encoding="unicode")
+
+
+def _pixels(svgs: list[str], tmp_path, name: str):
+    """The drawings laid out one under the other, 4 px for each unit of the SVG, as
+    pdftoppm sees the PDF WeasyPrint makes of them (grey levels)."""
+    from PIL import Image
+
+    imgs = ""
+    for s in svgs:
+        width = 4 * float(re.search(r'width="([0-9.]+)"', s)[1])
+        data = base64.b64encode(s.encode()).decode()
+        imgs += (f'<p><img alt="f" style="width:{width}px" '
+                 f'src="data:image/svg+xml;base64,{data}"></p>')
+    pdf, pages = weasy.html_to_pdf(
+        "<!DOCTYPE html><html lang='en'><style>@page { size: 300mm 400mm }</style>"
+        f"<body>{imgs}</body></html>", variant=None)
+    assert pages == 1  # every drawing is compared
+    (tmp_path / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-gray", "-r", "96", "-png", "-singlefile",
+                    str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
+                   check=True, capture_output=True, timeout=120)
+    return Image.open(tmp_path / f"{name}.png").convert("L")
+
+
+def test_glyphs_in_place_draw_what_ziamaths_symbols_draw(tmp_path):
+    theirs = [_ziamath_svg(tex) for tex in GLYPHS]
+    ours = [maths.svg(tex, True)[0] for tex in GLYPHS]
+    assert all(s.count("<use ") > 5 and "<symbol " in s for s in theirs)
+    assert not any("<use " in s or "<symbol " in s for s in ours)
+    assert any("<g " in s for s in ours)  # the stretched fences' groups of pieces
+    a, b = _pixels(theirs, tmp_path, "theirs"), _pixels(ours, tmp_path, "ours")
+    assert a.size == b.size
+    theirs_px, ours_px = a.tobytes(), b.tobytes()
+    inked = sum(1 for v in theirs_px if v < 128)
+    assert inked > 5000  # the page is not blank
+    # Anti-aliasing may differ by a shade where a coordinate was rounded; no pixel may
+    # change from ink to paper or back.
+    changed = sum(1 for u, v in zip(theirs_px, ours_px) if abs(u - v) > 96)
+    assert changed == 0
+
+
+def test_a_use_written_otherwise_is_left_as_ziamath_wrote_it():
+    import xml.etree.ElementTree as ET
+
+    svg = ('<svg><symbol id="g" viewBox="0 -10 5 20"><path d="M 0 0 L 5 0 Z" /></symbol>'
+           '<use href="#g" x="1" y="2" width="10" height="40" />'
+           '<use href="#g" x="1" y="2" width="10" height="40" opacity="0.5" />'
+           '<use href="#g" x="1" y="2" />'
+           '<use href="#h" x="1" y="2" width="10" height="40" /></svg>')
+    drawing = ET.fromstring(svg)
+    maths._glyphs_in_place(drawing)
+    kinds = [(e.tag, e.get("transform")) for e in drawing]
+    # scale min(10/5, 40/20) = 2; x: 1 + (10 - 5*2)/2 - 0*2 = 1; y: 2 + 0 - (-10)*2 = 22
+    assert kinds == [("symbol", None), ("path", "matrix(2 0 0 2 1 22)"), ("use", None),
+                     ("use", None), ("use", None)]
