@@ -73,6 +73,31 @@ def test_a_table_across_pages_is_conformant(long_table, profile):
     assert _valid(long_table, profile) == []
 
 
+def test_a_table_without_a_thead_across_pages_names_its_headers(tmp_path):
+    """Header cells in the table's first row, no <thead>: on later pages the rows have no
+    header above them, and their cells name their column's header on page 1."""
+    rows = "".join(f"<tr><td>{k}</td><td>{k * k}</td></tr>" for k in range(90))
+    html = ('<!DOCTYPE html><html lang="en"><head><title>Squares</title></head><body>'
+            "<h1>Squares</h1><table><tr><th>number</th><th>square</th></tr>"
+            f"{rows}</table></body></html>")
+    data, pages = html_to_pdf(html)
+    assert pages >= 2
+    (tmp_path / "s.pdf").write_bytes(data)
+    with pikepdf.open(tmp_path / "s.pdf") as pdf:
+        names = pdf.Root.StructTreeRoot.IDTree.Names
+        ids = {str(names[i]): names[i + 1] for i in range(0, len(names), 2)}
+        cells = [e for e in structure_elements(pdf) if str(e.S) == "/TD"]
+        assert len(cells) == 180
+        for e in cells:
+            (header,) = [ids[str(h)] for h in e.A.Headers]
+            assert str(header.S) == "/TH"
+            # its column's header: the number's cell is the first of its row
+            first = structure_kids(e.P)[0].objgen == e.objgen
+            column = [k.objgen for k in structure_kids(header.P)].index(header.objgen)
+            assert column == (0 if first else 1)
+    assert _valid(tmp_path / "s.pdf", "ua1") == []
+
+
 def test_text_in_another_language_carries_its_language(tmp_path):
     html = ('<!DOCTYPE html><html lang="en"><head><title>Languages</title></head><body>'
             '<h1>Sources</h1><p>The title <span lang="ru">Товарооборот России и Китая'

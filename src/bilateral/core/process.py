@@ -1,5 +1,6 @@
 """Process helpers shared by the engine's workers, its warm kernels and the PDF exporter's
-child: a child that dies with its parent; a deadline for work done in the main thread."""
+child: a child that dies with its parent; a deadline for work done in the main thread;
+messages through a pipe."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import struct
 import sys
 import time
 from collections.abc import Iterator
@@ -55,3 +57,33 @@ def deadline(at: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+_HEADER = struct.Struct(">Q")
+
+
+def write_frame(fd: int, payload: bytes) -> None:
+    """One message through a pipe: its length, then its bytes."""
+    data = memoryview(_HEADER.pack(len(payload)) + payload)
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _read_exactly(fd: int, n: int) -> bytes | None:
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int) -> bytes | None:
+    """One message (see ``write_frame``), or None at the end of the stream (the other side
+    closed or died)."""
+    header = _read_exactly(fd, _HEADER.size)
+    if header is None:
+        return None
+    return _read_exactly(fd, _HEADER.unpack(header)[0])

@@ -106,7 +106,8 @@ class WeasyPDFExporter(ReportHTMLExporter):
                     page = fit_tables(mark_long_words(lean_code(page)), info["paper"],
                                       split=self.split_wide_tables)
                 try:
-                    laid_out = pdf_ahead.layout(ahead, page, evidence, when, variant)
+                    laid_out = pdf_ahead.layout(ahead, page, evidence, when, variant,
+                                                split=info["mode"] == "generic")
                 except PDFError as exc:
                     # Some layouts take more recursion for each level than others
                     # (inline tables): less nesting, until MIN_DEPTH. The page cut at

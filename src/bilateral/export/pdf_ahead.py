@@ -26,39 +26,13 @@ import contextlib
 import os
 import pickle
 import signal
-import struct
 import sys
 import threading
 
 from bilateral.core.errors import PrerequisiteError
+from bilateral.core.process import read_frame, write_frame
+from bilateral.export import pdf_split
 from bilateral.export.weasy import PDFError, html_to_pdf
-
-_HEADER = struct.Struct(">Q")
-
-
-def _write_frame(fd: int, payload: bytes) -> None:
-    data = memoryview(_HEADER.pack(len(payload)) + payload)
-    while data:
-        data = data[os.write(fd, data):]
-
-
-def _read_exactly(fd: int, n: int) -> bytes | None:
-    chunks, left = [], n
-    while left:
-        chunk = os.read(fd, min(left, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-def _read_frame(fd: int) -> bytes | None:
-    """One message, or None at the end of the stream (the other side closed or died)."""
-    header = _read_exactly(fd, _HEADER.size)
-    if header is None:
-        return None
-    return _read_exactly(fd, _HEADER.unpack(header)[0])
 
 
 def _serve(requests: int, answers: int, parent: int) -> None:
@@ -70,7 +44,9 @@ def _serve(requests: int, answers: int, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(Exception):
         import weasyprint  # noqa: F401  (an import error is raised again by html_to_pdf)
-    while (request := _read_frame(requests)) is not None:
+    with contextlib.suppress(Exception):
+        import pikepdf  # noqa: F401  (for a page laid out in halves: pdf_split.join)
+    while (request := read_frame(requests)) is not None:
         kind, payload = pickle.loads(request)
         try:
             if kind == "maths":
@@ -78,14 +54,16 @@ def _serve(requests: int, answers: int, parent: int) -> None:
 
                 answer = ("ok", [svg(tex, display) for tex, display in payload])
             else:
-                answer = ("ok", html_to_pdf(*payload))
+                html, evidence, when, variant, split = payload
+                laid_out = pdf_split.layout(html, evidence, when, variant) if split else None
+                answer = ("ok", laid_out or html_to_pdf(html, evidence, when, variant))
         except PDFError as exc:
             answer = ("PDFError", str(exc))
         except PrerequisiteError as exc:
             answer = ("PrerequisiteError", str(exc))
         except Exception as exc:  # noqa: BLE001 - maths the parent then draws itself
             answer = ("failed", f"{type(exc).__name__}: {exc}")
-        _write_frame(answers, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+        write_frame(answers, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 MATHS_SHARED_FROM = 8
@@ -153,7 +131,7 @@ class Ahead:
             self.close()
         if self.pid:
             try:
-                _write_frame(self._requests, pickle.dumps((kind, payload),
+                write_frame(self._requests, pickle.dumps((kind, payload),
                                                           protocol=pickle.HIGHEST_PROTOCOL))
                 return True
             except OSError:  # the child is gone (EPIPE)
@@ -166,16 +144,19 @@ class Ahead:
         answer = None
         if self.pid:
             with contextlib.suppress(OSError):
-                answer = _read_frame(self._answers)
+                answer = read_frame(self._answers)
         if answer is None:
             self.close()
             return None
         return pickle.loads(answer)
 
-    def layout(self, html: str, evidence=(), when=None, variant=None) -> tuple[bytes, int]:
-        """``pdf.html_to_pdf`` done by the child; here if the child cannot answer."""
+    def layout(self, html: str, evidence=(), when=None, variant=None, split=False
+               ) -> tuple[bytes, int]:
+        """``pdf.html_to_pdf`` done by the child, in two halves at once where ``split``
+        and the page is worth it (:mod:`bilateral.export.pdf_split`); here, whole, if the
+        child cannot answer."""
         answer = None
-        if self._ask("layout", (html, tuple(evidence), when, variant)):
+        if self._ask("layout", (html, tuple(evidence), when, variant, split)):
             answer = self._answer()
         kind, value = answer or ("gone", None)
         if kind == "PDFError":
@@ -227,9 +208,11 @@ class Ahead:
             os.waitpid(pid, 0)
 
 
-def layout(ahead: Ahead | None, html: str, evidence=(), when=None, variant=None
-           ) -> tuple[bytes, int]:
-    """Lay ``html`` out by ``ahead``'s child when there is one, else in this process."""
+def layout(ahead: Ahead | None, html: str, evidence=(), when=None, variant=None,
+           split=False) -> tuple[bytes, int]:
+    """Lay ``html`` out by ``ahead``'s child when there is one (in two halves at once
+    where ``split``), else in this process, whole: only the child knows that this
+    process waits for it, so that the second core is free."""
     if ahead is None:
         return html_to_pdf(html, evidence, when, variant)
-    return ahead.layout(html, evidence, when, variant)
+    return ahead.layout(html, evidence, when, variant, split)

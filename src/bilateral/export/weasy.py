@@ -604,13 +604,49 @@ def _join(pdf, first, later) -> None:
         kid["P"] = first.reference
         kept.append(ref)
     first["K"].extend(kept)
+    columns = None
     for e in (x for ref in kept for x in _elements(pdf, _object(pdf, ref))):
         headers = e.get("A", {}).get("Headers") if isinstance(e.get("A"), dict) else None
         if headers:
             e["A"]["Headers"] = pydyf.Array(
                 pydyf.String(ids.get(h.string, h.string)) for h in headers)
+        elif e.get("S") == "/TD":
+            # A table whose header row is not a THead (``<th>`` cells in its first row) has
+            # no header on later pages: their cells name none. They name their column's
+            # header cell in the first part instead.
+            if columns is None:
+                columns = _column_headers(pdf, first)
+            column = _column_of(pdf, e)
+            if column is not None and column < len(columns) and columns[column]:
+                if not isinstance(e.get("A"), dict):
+                    e["A"] = pydyf.Dictionary({"O": "/Table"})
+                e["A"]["Headers"] = pydyf.Array([pydyf.String(columns[column])])
     parent = _object(pdf, later["P"])
     parent["K"] = pydyf.Array(r for r in parent["K"] if str(r) != str(later.reference))
+
+
+def _column_headers(pdf, table) -> list:
+    """The IDs of the header cells of ``table``'s first row that has any, by column (None
+    for a data cell there, or a header cell without an ID)."""
+    import pydyf
+
+    for e in _elements(pdf, table):
+        if e.get("S") != "/TR":
+            continue
+        cells = [_object(pdf, k) for k in e.get("K", ()) if not isinstance(k, int)]
+        if any(isinstance(c, dict) and c.get("S") == "/TH" for c in cells):
+            return [c["ID"].string if isinstance(c, dict) and c.get("S") == "/TH"
+                    and isinstance(c.get("ID"), pydyf.String) else None for c in cells]
+    return []
+
+
+def _column_of(pdf, cell) -> int | None:
+    """The place of ``cell`` among the cells of its row."""
+    row = _object(pdf, cell["P"]) if cell.get("P") else None
+    if not isinstance(row, dict) or row.get("S") != "/TR":
+        return None
+    cells = [str(k) for k in row.get("K", ()) if not isinstance(k, int)]
+    return cells.index(str(cell.reference)) if str(cell.reference) in cells else None
 
 
 def _elements(pdf, element):
@@ -686,13 +722,14 @@ def _font_time(when: datetime):
 
 
 def html_to_pdf(html: str, evidence: tuple[Evidence, ...] = (),
-                when: datetime | None = None, variant: str | None = PDF_VARIANT
-                ) -> tuple[bytes, int]:
+                when: datetime | None = None, variant: str | None = PDF_VARIANT,
+                laid_out=None) -> tuple[bytes, int]:
     """Lay out ``html`` with WeasyPrint; return the PDF bytes and the page count.
 
     ``evidence`` is embedded as associated files dated ``when`` (a fixed date, so that
     equal inputs give equal bytes; the epoch when None). ``variant`` None writes a plain,
-    untagged PDF.
+    untagged PDF. ``laid_out``, if given, is called with the page count once the pages
+    are laid out, before they are drawn.
 
     Raises PDFError when WeasyPrint fails, whatever it raises (its fatal fetching error
     derives from BaseException).
@@ -707,6 +744,8 @@ def html_to_pdf(html: str, evidence: tuple[Evidence, ...] = (),
         # No base URL: a relative reference has nothing to resolve against.
         with _quiet_css():
             doc = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher(weasyprint)).render()
+        if laid_out is not None:
+            laid_out(len(doc.pages))
         options = {}
         if variant:
             targets = link_targets(html)
