@@ -46,6 +46,8 @@ def _serve(requests: int, answers: int, parent: int) -> None:
         import weasyprint  # noqa: F401  (an import error is raised again by html_to_pdf)
     with contextlib.suppress(Exception):
         import pikepdf  # noqa: F401  (for a page laid out in halves: pdf_split.join)
+    with contextlib.suppress(Exception):
+        html_to_pdf(WARM_UP)
     while (request := read_frame(requests)) is not None:
         kind, payload = pickle.loads(request)
         try:
@@ -65,6 +67,16 @@ def _serve(requests: int, answers: int, parent: int) -> None:
             answer = ("failed", f"{type(exc).__name__}: {exc}")
         write_frame(answers, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
 
+
+WARM_UP = ("<!DOCTYPE html><html lang='en'><head><title>warm</title><style>"
+           "body { font-family: 'DejaVu Serif' } h1, table { font-family: 'DejaVu Sans' } "
+           "pre, code { font-family: 'DejaVu Sans Mono' }</style></head><body><h1>Warm</h1>"
+           "<p>A <b>page</b> <i>laid</i> out <code>once</code>.</p><pre>x = 1</pre>"
+           "<table><tr><th>a</th><td>1</td></tr></table></body></html>")
+"""Laid out (and thrown away) by the child once WeasyPrint is imported, while it waits
+for the page: the first layout of a process also loads the fonts and starts Pango
+(0.05 s of the Titanic chapter's layout, saved for each half of a page laid out in two
+halves too, which are forks of this child)."""
 
 MATHS_SHARED_FROM = 8
 """A page with at least this many distinct formulas has them drawn half by the child."""

@@ -126,7 +126,7 @@ def _crosses(here: str, there: str) -> bool:
     targets = set(_HREF.findall(here))
     if not targets:
         return False
-    return bool(targets - set(_ANCHOR.findall(here)) & set(_ANCHOR.findall(there)))
+    return bool((targets - set(_ANCHOR.findall(here))) & set(_ANCHOR.findall(there)))
 
 
 def numbers_page(html: str, pages: int) -> str:
@@ -172,8 +172,8 @@ def layout(html: str, evidence=(), when=None, variant=None) -> tuple[bytes, int]
         fork.stop()
     try:
         return join(first_pdf, second_pdf, numbers[0], tagged=bool(variant)), pages
-    except JoinError:
-        return None
+    except Exception:  # noqa: BLE001 - JoinError, or a PDF pikepdf reads otherwise
+        return None  # laid out whole by the caller
 
 
 class _Fork:
@@ -363,6 +363,8 @@ def _prefix_ids(pdf, prefix: str) -> None:
 
 
 def _join_structure(out, other, offset: int) -> None:
+    import pikepdf
+
     root, theirs = out.Root.StructTreeRoot, _copy(out, other, other.Root.StructTreeRoot)
     document = _document(root)
     nums = _numbers(root.ParentTree)
@@ -372,8 +374,6 @@ def _join_structure(out, other, offset: int) -> None:
     if "/ParentTreeNextKey" in root or "/ParentTreeNextKey" in theirs:
         root.ParentTreeNextKey = max(int(k) for k in nums[::2]) + 1
     kids = document.get("/K")
-    import pikepdf
-
     kids = list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]
     for kid in _listed(_document(theirs).get("/K")):
         if isinstance(kid, pikepdf.Dictionary):
@@ -395,6 +395,8 @@ def _listed(value) -> list:
 
 def _joined_names(out, mine, theirs):
     """A name tree of both trees' flat /Names, sorted by name."""
+    import pikepdf
+
     pairs = []
     for tree in (mine, theirs):
         if tree is None:
@@ -404,8 +406,6 @@ def _joined_names(out, mine, theirs):
         names = list(tree.get("/Names", ()))
         pairs += [(bytes(names[i]), names[i], names[i + 1]) for i in range(0, len(names), 2)]
     pairs.sort(key=lambda pair: pair[0])
-    import pikepdf
-
     return out.make_indirect(pikepdf.Dictionary(
         Names=pikepdf.Array(x for _, key, value in pairs for x in (key, value))))
 
