@@ -178,3 +178,57 @@ def test_a_use_written_otherwise_is_left_as_ziamath_wrote_it():
     # scale min(10/5, 40/20) = 2; x: 1 + (10 - 5*2)/2 - 0*2 = 1; y: 2 + 0 - (-10)*2 = 22
     assert kinds == [("symbol", None), ("path", "matrix(2 0 0 2 1 22)"), ("use", None),
                      ("use", None), ("use", None)]
+
+
+def test_the_collector_is_paused_while_a_page_is_laid_out(monkeypatch):
+    """Counted, not timed: no collection runs during a layout, and the collector runs
+    again after it, after a failed one too; one paused by the caller stays paused."""
+    import gc
+
+    collections = []
+
+    def record(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    page = _page()
+    weasy.weasyprint_module()  # imported, before the collector is watched
+    gc.callbacks.append(record)
+    try:
+        weasy.html_to_pdf(page)
+        # none during the layout; one may run as the collector resumes, no more
+        assert len(collections) <= 1 and gc.isenabled()
+
+        def fails(*args):
+            raise ValueError("no layout")
+
+        monkeypatch.setattr(weasy, "_laid_out", fails)
+        with pytest.raises(weasy.PDFError):
+            weasy.html_to_pdf(page)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            with pytest.raises(weasy.PDFError):
+                weasy.html_to_pdf(page)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    finally:
+        gc.callbacks.remove(record)
+
+
+COLLECTING = textwrap.dedent("""
+    import contextlib, sys
+    from bilateral.export import weasy
+    weasy._no_collection = contextlib.nullcontext  # the collector runs as it likes
+    pdf, _ = weasy.html_to_pdf(sys.stdin.read())
+    sys.stdout.buffer.write(pdf)
+""")
+
+
+def test_a_layout_without_collections_gives_the_same_pdf():
+    page = _page()
+    collecting = subprocess.run([sys.executable, "-c", COLLECTING], input=page.encode(),
+                                capture_output=True, check=True, timeout=300).stdout
+    ours, _ = weasy.html_to_pdf(page)
+    assert collecting.startswith(b"%PDF-") and ours == collecting
