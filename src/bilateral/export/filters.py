@@ -24,13 +24,17 @@ class _Maths:
     own hash, and the same notebook gives the same page.
     """
 
-    def __init__(self, nonce: str = "0"):
+    def __init__(self, nonce: str = "0", found=None):
         self.nonce = nonce
         self.items: list[tuple[str, bool]] = []
         self.failed = 0
+        self.found = found
+        """Called with (TeX, display) of each formula as it is found, if given."""
 
     def _token(self, tex: str, display: bool) -> str:
         self.items.append((tex, display))
+        if self.found is not None:
+            self.found(tex, display)
         return f"\ue000{self.nonce}:{len(self.items) - 1}\ue001"
 
     def inline(self, tex: str) -> str:

@@ -277,6 +277,11 @@ class ReportHTMLExporter(HTMLExporter):
 
         return mathml(tex, display)
 
+    def _formula_found(self, tex: str, display: bool) -> None:
+        """Called with each formula as the template meets it, before the page is complete:
+        a chance to start drawing it (the PDF exporter sends it to another core). Nothing
+        here."""
+
     def _draw_maths(self, formulas: list[tuple[str, bool]]) -> None:
         """Called with every (TeX, display) of the page before ``math_markup`` puts each in
         place: a chance to draw them all at once (the PDF exporter shares them with
@@ -317,7 +322,8 @@ class ReportHTMLExporter(HTMLExporter):
         digest = hashlib.sha256(json.dumps(nb, sort_keys=True, default=str).encode()).hexdigest()
         return _Run(mode=mode, show_code=show_code, show_stderr=show_stderr,
                     title=document_title(nb, metadata.get("name", "")),
-                    base=Path(base) if base else None, maths=_Maths(digest[:16]),
+                    base=Path(base) if base else None,
+                    maths=_Maths(digest[:16], found=self._formula_found),
                     kept=_Kept(digest[16:32]))
 
     def from_notebook_node(self, nb, resources=None, **kw):

@@ -5,8 +5,8 @@ In a ``jupyter nbconvert --to bilateral_pdf`` process, importing WeasyPrint take
 the notebook's HTML about as long. Both are Python, so a thread could not overlap them;
 a forked child can: it imports WeasyPrint on the other core while this process makes the
 HTML, then lays the HTML out when it arrives and sends the PDF back. Between the two, it
-draws every other formula of a page with many (``draw_maths_start``), while this process
-draws the rest.
+draws the page's formulas, each sent as soon as the template meets it
+(``draw_maths_ahead``), while this process goes on with the template.
 
 Used only where it helps and cannot hurt: for the first conversion of a process, when
 WeasyPrint is not imported yet (a build's workers have it from their parent already),
@@ -26,6 +26,7 @@ import contextlib
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
 
@@ -35,7 +36,7 @@ from bilateral.export import pdf_split
 from bilateral.export.weasy import PDFError, html_to_pdf
 
 
-def _serve(requests: int, answers: int, parent: int) -> None:
+def _serve(requests: int, answers: int, parent: int, progress: _Progress) -> None:
     """The child's life: import the engine, then lay out each HTML page it is sent."""
     from bilateral.core.process import die_with_parent
 
@@ -46,15 +47,30 @@ def _serve(requests: int, answers: int, parent: int) -> None:
         import weasyprint  # noqa: F401  (an import error is raised again by html_to_pdf)
     with contextlib.suppress(Exception):
         import pikepdf  # noqa: F401  (for a page laid out in halves: pdf_split.join)
-    with contextlib.suppress(Exception):
-        html_to_pdf(WARM_UP)
+    if not _pending(requests):  # formulas to draw first, if any are waiting
+        with contextlib.suppress(Exception):
+            html_to_pdf(WARM_UP)
+    ahead: list = []  # the drawings of the formulas sent ahead, in order, not asked for yet
+    done = 0  # formulas sent ahead so far, drawn or skipped
     while (request := read_frame(requests)) is not None:
         kind, payload = pickle.loads(request)
         try:
-            if kind == "maths":
+            if kind == "maths-ahead":  # no answer: kept for the "maths" request
                 from bilateral.export.maths import svg
 
-                answer = ("ok", [svg(tex, display) for tex, display in payload])
+                drawing = False  # drawn by the parent (see Ahead.draw_maths_here)
+                if progress.taken_from() > done:
+                    try:
+                        drawing = svg(*payload)
+                    except Exception:  # noqa: BLE001 - the parent draws it itself
+                        pass
+                ahead.append(drawing)
+                done += 1
+                progress.reached(done)
+                continue
+            if kind == "maths":  # the drawings of the first ``payload`` formulas sent ahead
+                answer = ("ok", ahead[:payload] if len(ahead) >= payload else None)
+                del ahead[:payload]
             else:
                 html, evidence, when, variant, split = payload
                 laid_out = pdf_split.layout(html, evidence, when, variant) if split else None
@@ -78,10 +94,48 @@ for the page: the first layout of a process also loads the fonts and starts Pang
 (0.05 s of the Titanic chapter's layout, saved for each half of a page laid out in two
 halves too, which are forks of this child)."""
 
-MATHS_SHARED_FROM = 8
-"""A page with at least this many distinct formulas has them drawn half by the child."""
+NOTHING_TAKEN = 1 << 62
+
+
+class _Progress:
+    """How far the child and this process got in drawing the formulas sent ahead, in a page
+    of memory both share after the fork: how many the child went through (it writes it)
+    and the lowest index, among all sent, that this process took (it writes it). A value
+    read while it is written is at worst a formula drawn twice, or drawn when it is put
+    in place; never a wrong one."""
+
+    def __init__(self):
+        import mmap
+
+        self._memory = mmap.mmap(-1, 16)  # anonymous and shared: the child sees it
+        self.reached(0)
+        self.take_from(NOTHING_TAKEN)
+
+    def reached(self, index: int) -> None:  # the child
+        struct.pack_into("<q", self._memory, 0, index)
+
+    def child_at(self) -> int:
+        return struct.unpack_from("<q", self._memory, 0)[0]
+
+    def take_from(self, index: int) -> None:  # this process
+        struct.pack_into("<q", self._memory, 8, index)
+
+    def taken_from(self) -> int:
+        return struct.unpack_from("<q", self._memory, 8)[0]
+
+
+def _pending(fd: int) -> bool:
+    import select
+
+    try:
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False
+
+
 MATHS_REQUEST_BYTES = 48 << 10
-"""A request for maths fits in a pipe's buffer (64 KiB on Linux): sent without waiting."""
+"""The formulas sent ahead fit in a pipe's buffer (64 KiB on Linux): sent without
+waiting, even to a child still importing."""
 
 _started = False
 """Whether this process started a child already (see the module's docstring)."""
@@ -100,9 +154,13 @@ class Ahead:
     docstring); :func:`layout` then lays out in this process.
     """
 
-    def __init__(self, pid: int, requests: int, answers: int):
+    def __init__(self, pid: int, requests: int, answers: int, progress: _Progress):
         self.pid, self._requests, self._answers = pid, requests, answers
-        self._maths_asked = 0  # formulas sent whose drawings are not read yet
+        self._progress = progress
+        self._maths_asked = 0  # formulas asked for whose drawings are not read yet
+        self._ahead_sent = 0  # formulas sent ahead, not asked for yet
+        self._ahead_total = 0  # formulas sent ahead, in all
+        self._ahead_bytes = 0
 
     @classmethod
     def start(cls) -> Ahead | None:
@@ -112,6 +170,7 @@ class Ahead:
         _started = True
         fds: list[int] = []
         try:
+            progress = _Progress()
             fds = [*os.pipe(), *os.pipe()]
             parent = os.getpid()
             pid = os.fork()
@@ -125,14 +184,14 @@ class Ahead:
             try:
                 os.close(requests_w)
                 os.close(answers_r)
-                _serve(requests_r, answers_w, parent)
+                _serve(requests_r, answers_w, parent, progress)
             except BaseException:  # noqa: BLE001 - the parent lays out itself
                 code = 1
             finally:
                 os._exit(code)
         os.close(requests_r)
         os.close(answers_w)
-        return cls(pid, requests_w, answers_r)
+        return cls(pid, requests_w, answers_r, progress)
 
     def _ask(self, kind: str, payload) -> bool:
         """Send a request; False if the child is gone (it is then closed), or if the
@@ -179,30 +238,62 @@ class Ahead:
             return value
         return html_to_pdf(html, evidence, when, variant)  # the child is gone, or failed
 
-    def draw_maths_start(self, formulas: list[tuple[str, bool]]) -> int:
-        """Ask the child to draw the first formulas of ``formulas`` (``maths.svg``) while
-        this process goes on; how many were sent (0 if none could be): as many as fit in
-        the pipe's buffer, so that sending never waits for a child still importing.
-        Read the drawings with :meth:`draw_maths_result`."""
-        sent, size = 0, 0
-        for tex, _display in formulas:
-            size += len(tex.encode("utf-8", "surrogatepass")) + 16
-            if size > MATHS_REQUEST_BYTES:
-                break
-            sent += 1
-        if sent and self._ask("maths", formulas[:sent]):
-            self._maths_asked = sent
-            return sent
+    def draw_maths_ahead(self, tex: str, display: bool) -> bool:
+        """Ask the child to draw a formula (``maths.svg``) now, while this process goes
+        on making the page; False (nothing sent) once the formulas sent ahead reach
+        ``MATHS_REQUEST_BYTES`` (the pipe's buffer: sending never waits for a child still
+        importing), or when the child is gone. Their drawings are read with
+        :meth:`draw_maths_start` and :meth:`draw_maths_result`."""
+        size = len(tex.encode("utf-8", "surrogatepass")) + 64
+        if not self.pid or self._maths_asked or self._ahead_bytes + size > MATHS_REQUEST_BYTES:
+            return False
+        try:
+            write_frame(self._requests, pickle.dumps(("maths-ahead", (tex, display)),
+                                                     protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            self.close()
+            return False
+        self._ahead_bytes += size
+        self._ahead_sent += 1
+        self._ahead_total += 1
+        return True
+
+    def draw_maths_start(self) -> int:
+        """Ask for the drawings of every formula sent ahead; how many were asked (0 if
+        none, or the child is gone). Meanwhile draw some with :meth:`draw_maths_here`;
+        read the child's with :meth:`draw_maths_result`."""
+        asked, self._ahead_sent = self._ahead_sent, 0
+        if asked and self._ask("maths", asked):
+            self._maths_asked = asked
+            return asked
         return 0
 
+    def draw_maths_here(self, formulas: list, draw) -> dict:
+        """The formulas asked for drawn here with ``draw``, from the last, while the child
+        draws them from the first, until the two meet: each side tells the other how far
+        it got (a shared page of memory, :class:`_Progress`), and the child skips what
+        this process took. A formula both drew is drawn the same; one neither drew is
+        drawn when it is put in place."""
+        drawn: dict = {}
+        first = self._ahead_total - len(formulas)  # the index of formulas[0] in all sent
+        low = self._ahead_total
+        while self.pid and low > max(first, self._progress.child_at()):
+            low -= 1
+            self._progress.take_from(low)
+            drawn[formulas[low - first]] = draw(*formulas[low - first])
+        return drawn
+
     def draw_maths_result(self) -> list:
-        """What the child drew for the formulas :meth:`draw_maths_start` sent, in order;
-        an empty list if it could not draw them (this process draws them then)."""
+        """What the child drew for the formulas sent ahead, in the order they were sent
+        (False for one it could not draw); an empty list if it could not answer (this
+        process draws them then)."""
         asked, self._maths_asked = self._maths_asked, 0
         if not asked:
             return []
         answer = self._answer()
-        if answer is None or answer[0] != "ok" or len(answer[1]) != asked:
+        self._progress.take_from(NOTHING_TAKEN)
+        if answer is None or answer[0] != "ok" or not isinstance(answer[1], list) \
+                or len(answer[1]) != asked:
             return []
         return answer[1]
 
