@@ -378,6 +378,7 @@ WELL_FORMED = (
 """Markup as a notebook's outputs and markdown write it: elements closed, attributes
 quoted, comments ended; with script and style look-alikes in values and comments."""
 
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(WELL_FORMED), max_size=12))
 def test_script_and_style_dropped_without_a_parse_sanitize_as_with_one(pieces):

@@ -64,6 +64,23 @@ def test_raster_images_do_not_count_as_work():
     assert pdf_split.halves(page([cells[0]] + cells[1:5])) is None  # 40,000: too short
 
 
+def test_formulas_count_in_the_balance_not_in_the_length():
+    """A formula's SVG is drawn when the PDF is written: it weighs in where the page is
+    cut, but a short page with many formulas is not worth cutting."""
+    svg = "data:image/svg+xml;base64," + "B" * 30_000
+    formulas = [cell(f'<img alt="f" src="{svg}">') for _ in range(10)]
+    short = [cell(WORDS, f"Part {k}") for k in range(9)]
+    assert pdf_split.halves(page(formulas + short)) is None  # 90,000 of markup
+    # 10 cells of words (10,000 each), then 10 of a formula (30,000 each), each cell
+    # opening with a heading: 400,000 of work, whose middle is 200,000. The formula cells
+    # start at 100,000 + 30,000 k: the nearest is the 4th (190,000). Were the formulas
+    # not counted, the middle would be at the 5th cell of words.
+    words = [cell(WORDS, f"Part {k}") for k in range(10)]
+    drawn = [cell(f'<img alt="f" src="{svg}">', f"Formula {k}") for k in range(10)]
+    first, second = pdf_split.halves(page(words + drawn))
+    assert body(second) == "".join(drawn[3:])
+
+
 @pytest.mark.parametrize("case", ["short", "no heading near the middle", "link across",
                                   "link back", "page rule", "unbalanced", "nested heading"])
 def test_a_page_that_is_not_cut(case):
