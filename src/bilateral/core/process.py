@@ -87,3 +87,22 @@ def read_frame(fd: int) -> bytes | None:
     if header is None:
         return None
     return _read_exactly(fd, _HEADER.unpack(header)[0])
+
+
+def write_message(fd: int, message) -> None:
+    """A Python object through a pipe (pickled, see ``write_frame``)."""
+    import pickle
+
+    write_frame(fd, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def read_message(fd: int):
+    """The next object ``write_message`` sent; None at the end of the stream, on an error
+    of the pipe, or for a message cut short (the other side died while writing)."""
+    import pickle
+
+    try:
+        frame = read_frame(fd)
+        return None if frame is None else pickle.loads(frame)
+    except Exception:  # noqa: BLE001 - OSError, or a message cut short
+        return None

@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import signal
 import struct
 import sys
 import threading
 
 from bilateral.core.errors import PrerequisiteError
-from bilateral.core.process import read_frame, write_frame
+from bilateral.core.process import read_message, write_message
 from bilateral.export import pdf_split
 from bilateral.export.weasy import PDFError, html_to_pdf
 
@@ -52,8 +51,8 @@ def _serve(requests: int, answers: int, parent: int, progress: _Progress) -> Non
             html_to_pdf(WARM_UP)
     ahead: list = []  # the drawings of the formulas sent ahead, in order, not asked for yet
     done = 0  # formulas sent ahead so far, drawn or skipped
-    while (request := read_frame(requests)) is not None:
-        kind, payload = pickle.loads(request)
+    while (request := read_message(requests)) is not None:
+        kind, payload = request
         try:
             if kind == "maths-ahead":  # no answer: kept for the "maths" request
                 from bilateral.export.maths import svg
@@ -81,7 +80,7 @@ def _serve(requests: int, answers: int, parent: int, progress: _Progress) -> Non
             answer = ("PrerequisiteError", str(exc))
         except Exception as exc:  # noqa: BLE001 - maths the parent then draws itself
             answer = ("failed", f"{type(exc).__name__}: {exc}")
-        write_frame(answers, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+        write_message(answers, answer)
 
 
 WARM_UP = ("<!DOCTYPE html><html lang='en'><head><title>warm</title><style>"
@@ -202,8 +201,7 @@ class Ahead:
             self.close()
         if self.pid:
             try:
-                write_frame(self._requests, pickle.dumps((kind, payload),
-                                                          protocol=pickle.HIGHEST_PROTOCOL))
+                write_message(self._requests, (kind, payload))
                 return True
             except OSError:  # the child is gone (EPIPE)
                 pass
@@ -212,14 +210,10 @@ class Ahead:
 
     def _answer(self):
         """The child's (kind, value) answer to the last request; None if it died."""
-        answer = None
-        if self.pid:
-            with contextlib.suppress(OSError):
-                answer = read_frame(self._answers)
+        answer = read_message(self._answers) if self.pid else None
         if answer is None:
             self.close()
-            return None
-        return pickle.loads(answer)
+        return answer
 
     def layout(self, html: str, evidence=(), when=None, variant=None, split=False
                ) -> tuple[bytes, int]:
@@ -248,8 +242,7 @@ class Ahead:
         if not self.pid or self._maths_asked or self._ahead_bytes + size > MATHS_REQUEST_BYTES:
             return False
         try:
-            write_frame(self._requests, pickle.dumps(("maths-ahead", (tex, display)),
-                                                     protocol=pickle.HIGHEST_PROTOCOL))
+            write_message(self._requests, ("maths-ahead", (tex, display)))
         except OSError:
             self.close()
             return False

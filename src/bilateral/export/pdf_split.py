@@ -38,12 +38,11 @@ import bisect
 import contextlib
 import io
 import os
-import pickle
 import re
 import signal
 import zlib
 
-from bilateral.core.process import read_frame, write_frame
+from bilateral.core.process import read_message, write_message
 from bilateral.export.weasy import PDFError, html_to_pdf
 
 SPLIT_FROM = 100_000
@@ -215,20 +214,12 @@ class _Fork:
         """Tell the fork how many pages the first half has."""
         if self.pid:
             with contextlib.suppress(OSError):
-                write_frame(self._counts, pickle.dumps(pages))
+                write_message(self._counts, pages)
 
     def answer(self):
         """The fork's next (kind, value); ("gone", None) if it died or is not there."""
-        frame = None
-        if self.pid:
-            with contextlib.suppress(OSError):
-                frame = read_frame(self._answers)
-        if frame is None:
-            return "gone", None
-        try:
-            return pickle.loads(frame)
-        except Exception:  # noqa: BLE001 - a message cut short
-            return "gone", None
+        answer = read_message(self._answers) if self.pid else None
+        return ("gone", None) if answer is None else answer
 
     def stop(self) -> None:
         for fd in (self._answers, self._counts):
@@ -254,18 +245,18 @@ def _serve(html: str, second: str, when, variant, parent: int, answers: int,
     try:
         laid_out = html_to_pdf(second, (), when, variant)
     except PDFError as exc:
-        write_frame(answers, pickle.dumps(("PDFError", str(exc))))
+        write_message(answers, ("PDFError", str(exc)))
         return
     # The page numbers before the half is sent: the parent reads only when its own half is
     # done, and a PDF larger than the pipe's buffer would keep this process waiting.
-    count = read_frame(counts)
+    count = read_message(counts)
     numbers = None
-    if count is not None:
-        pages = pickle.loads(count) + laid_out[1]
+    if isinstance(count, int):
+        pages = count + laid_out[1]
         numbers = html_to_pdf(numbers_page(html, pages), (), when, None)
-    write_frame(answers, pickle.dumps(("ok", laid_out), protocol=pickle.HIGHEST_PROTOCOL))
+    write_message(answers, ("ok", laid_out))
     if numbers is not None:
-        write_frame(answers, pickle.dumps(("ok", numbers), protocol=pickle.HIGHEST_PROTOCOL))
+        write_message(answers, ("ok", numbers))
 
 
 def join(first: bytes, second: bytes, numbers: bytes, tagged: bool) -> bytes:
