@@ -106,3 +106,32 @@ def read_message(fd: int):
         return None if frame is None else pickle.loads(frame)
     except Exception:  # noqa: BLE001 - OSError, or a message cut short
         return None
+
+
+def fork_child(serve) -> tuple[int, int, int] | None:
+    """A forked child running ``serve(from_parent, to_parent)`` (two pipes' ends) and
+    exiting with 0 when it returns, 1 when it raises; in this process, its (pid, the end
+    to write to it, the end to read from it), or None where it could not be made."""
+    fds: list[int] = []
+    try:
+        fds = [*os.pipe(), *os.pipe()]
+        pid = os.fork()
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        return None
+    down_r, down_w, up_r, up_w = fds
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            os.close(down_w)
+            os.close(up_r)
+            serve(down_r, up_w)
+            code = 0
+        except BaseException:  # noqa: BLE001 - the exit code says it
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(down_r)
+    os.close(up_w)
+    return pid, down_w, up_r

@@ -30,7 +30,7 @@ import sys
 import threading
 
 from bilateral.core.errors import PrerequisiteError
-from bilateral.core.process import read_message, write_message
+from bilateral.core.process import fork_child, read_message, write_message
 from bilateral.export import pdf_split
 from bilateral.export.weasy import PDFError, html_to_pdf
 
@@ -167,30 +167,14 @@ class Ahead:
         if not wanted():
             return None
         _started = True
-        fds: list[int] = []
-        try:
-            progress = _Progress()
-            fds = [*os.pipe(), *os.pipe()]
-            parent = os.getpid()
-            pid = os.fork()
-        except OSError:
-            for fd in fds:
-                os.close(fd)
+        progress = _Progress()
+        parent = os.getpid()
+        child = fork_child(lambda requests, answers: _serve(requests, answers, parent,
+                                                            progress))
+        if child is None:
             return None
-        requests_r, requests_w, answers_r, answers_w = fds
-        if pid == 0:  # the child: never returns
-            code = 0
-            try:
-                os.close(requests_w)
-                os.close(answers_r)
-                _serve(requests_r, answers_w, parent, progress)
-            except BaseException:  # noqa: BLE001 - the parent lays out itself
-                code = 1
-            finally:
-                os._exit(code)
-        os.close(requests_r)
-        os.close(answers_w)
-        return cls(pid, requests_w, answers_r, progress)
+        pid, requests, answers = child
+        return cls(pid, requests, answers, progress)
 
     def _ask(self, kind: str, payload) -> bool:
         """Send a request; False if the child is gone (it is then closed), or if the

@@ -42,7 +42,7 @@ import re
 import signal
 import zlib
 
-from bilateral.core.process import read_message, write_message
+from bilateral.core.process import fork_child, read_message, write_message
 from bilateral.export.weasy import PDFError, html_to_pdf
 
 SPLIT_FROM = 100_000
@@ -188,27 +188,12 @@ class _Fork:
         """The fork started; a fork that is not there (it could not be made) answers
         "gone" to everything."""
         parent = os.getpid()
-        fds: list[int] = []
-        try:
-            fds = [*os.pipe(), *os.pipe()]
-            pid = os.fork()
-        except OSError:
-            for fd in fds:
-                os.close(fd)
+        child = fork_child(lambda counts, answers: _serve(html, second, when, variant,
+                                                          parent, answers, counts))
+        if child is None:
             return cls()
-        answers_r, answers_w, counts_r, counts_w = fds
-        if pid == 0:  # the fork: never returns
-            code = 1
-            try:
-                os.close(answers_r)
-                os.close(counts_w)
-                _serve(html, second, when, variant, parent, answers_w, counts_r)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(answers_w)
-        os.close(counts_r)
-        return cls(pid, answers_r, counts_w)
+        pid, counts, answers = child
+        return cls(pid, answers, counts)
 
     def tell(self, pages: int) -> None:
         """Tell the fork how many pages the first half has."""
