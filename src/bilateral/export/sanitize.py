@@ -179,22 +179,46 @@ def _image_filter(base: Path | None, missing: list | None):
 _DROPPED_START = re.compile("<(?:" + "|".join(DROPPED_WITH_CONTENT) + r")(?=[\s/>]|\Z)", re.I)
 
 
-_MARKUP = re.compile(r"""
-    <!--.*?--> |                                            # a comment
-    <(script|style)(?=[\s/>])(?:[^>"']|"[^"]*"|'[^']*')*>.*?</\1(?=[\s/>])[^>]*> |
-    <[a-zA-Z/!?](?:[^>"']|"[^"]*"|'[^']*')*>               # any other tag, quotes and all
-    """, re.I | re.S | re.X)
-"""A comment, a script or style element whole, or any other tag, each read whole (so
-that a ``<style>`` inside an attribute's value or a comment is not taken for one). Script
-and style are raw text: the element ends at the first end tag of its name (HTML's
-tokenizer, and html.parser's, read it so)."""
+_START = re.compile(r"<(?:(!--)|(script|style)(?=[\s/>])|[a-zA-Z/!?])", re.I)
+_TAG_REST = re.compile(r"""(?:[^>"']|"[^"]*"|'[^']*')*>""")
+_END = {name: re.compile(rf"</{name}(?=[\s/>])[^>]*>", re.I) for name in ("script", "style")}
 
 
 def _raw_text_dropped(html: str) -> str:
     """``html`` without its script and style elements, each left as an empty comment (which
     the sanitizer drops): what stood on either side stays apart, as it was in the tree
-    (``<`` before a style element does not start a tag with the text after it)."""
-    return _MARKUP.sub(lambda m: "<!---->" if m.group(1) else m.group(0), html)
+    (``<`` before a style element does not start a tag with the text after it).
+
+    Comments and tags are read whole, quoted values included, so that a ``<style>``
+    inside an attribute's value or a comment is not taken for one. Script and style are
+    raw text: the element ends at the first end tag of its name (HTML's tokenizer, and
+    html.parser's, read it so). At a comment, tag or element that does not end, the rest
+    is left as it is (BeautifulSoup then reads it): each character is read once or twice,
+    never again for each start tag after it."""
+    out, pos = [], 0
+    while (m := _START.search(html, pos)) is not None:
+        if m.group(1):  # a comment
+            end = html.find("-->", m.end())
+            if end < 0:
+                break
+            end += 3
+        else:
+            tag = _TAG_REST.match(html, m.end())
+            if tag is None:
+                break
+            end = tag.end()
+            name = (m.group(2) or "").lower()
+            if name:
+                close = _END[name].search(html, end)
+                if close is None:
+                    break
+                out += [html[pos:m.start()], "<!---->"]
+                pos = close.end()
+                continue
+        out.append(html[pos:end])
+        pos = end
+    out.append(html[pos:])
+    return "".join(out)
 
 
 def _drop_with_content(html: str) -> str:
