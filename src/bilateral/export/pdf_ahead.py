@@ -167,7 +167,10 @@ class Ahead:
         if not wanted():
             return None
         _started = True
-        progress = _Progress()
+        try:
+            progress = _Progress()
+        except OSError:  # no shared memory to be had: no child either
+            return None
         parent = os.getpid()
         child = fork_child(lambda requests, answers: _serve(requests, answers, parent,
                                                             progress))
