@@ -208,7 +208,7 @@ def test_the_collector_is_paused_while_a_page_is_laid_out(monkeypatch):
         def fails(*args):
             raise ValueError("no layout")
 
-        monkeypatch.setattr(weasy, "_laid_out", fails)
+        monkeypatch.setattr(weasy, "_render_and_write", fails)
         with pytest.raises(weasy.PDFError):
             weasy.html_to_pdf(page)
         assert gc.isenabled()

@@ -171,7 +171,7 @@ def convert(tmp_path, case: str, split: str = "1"):
 def joined(path) -> bool:
     """Whether the PDF was laid out in halves: its pages carry the numbers drawn over."""
     with pikepdf.open(path) as pdf:
-        return all(any(str(k).startswith("/Num") for k in
+        return all(any(str(k).startswith(pdf_split.PAGE_NUMBER) for k in
                        p.obj.Resources.get("/XObject", {}).keys()) for p in pdf.pages)
 
 

@@ -135,3 +135,18 @@ def fork_child(serve) -> tuple[int, int, int] | None:
     os.close(down_r)
     os.close(up_w)
     return pid, down_w, up_r
+
+
+def stop_child(pid: int, fds=()) -> None:
+    """A child made by ``fork_child`` stopped at once (SIGKILL: it holds nothing to save)
+    and reaped, after its pipes' ends ``fds`` here are closed; a pid of 0 or an fd below
+    0 is not there."""
+    for fd in fds:
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    if pid:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)

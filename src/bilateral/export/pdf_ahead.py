@@ -30,7 +30,7 @@ import sys
 import threading
 
 from bilateral.core.errors import PrerequisiteError
-from bilateral.core.process import fork_child, read_message, write_message
+from bilateral.core.process import fork_child, read_message, stop_child, write_message
 from bilateral.export import pdf_split
 from bilateral.export.weasy import PDFError, html_to_pdf
 
@@ -282,13 +282,7 @@ class Ahead:
         if not self.pid:
             return
         pid, self.pid = self.pid, 0
-        for fd in (self._requests, self._answers):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
+        stop_child(pid, (self._requests, self._answers))
 
 
 def layout(ahead: Ahead | None, html: str, evidence=(), when=None, variant=None,

@@ -42,7 +42,7 @@ import re
 import signal
 import zlib
 
-from bilateral.core.process import fork_child, read_message, write_message
+from bilateral.core.process import fork_child, read_message, stop_child, write_message
 from bilateral.export.weasy import PDFError, html_to_pdf
 
 SPLIT_FROM = 100_000
@@ -115,19 +115,19 @@ def halves(html: str) -> tuple[str, str] | None:
     if best is None:
         return None
     first, second = body[:best[0]], body[best[0]:]
-    if _crosses(first, second) or _crosses(second, first):
+    if _crosses(first, second):
         return None
     head, tail = html[:start], html[end:]
     head = head.replace("</head>", NO_FOOTER + "</head>", 1)
     return head + first + tail, head + second + tail
 
 
-def _crosses(here: str, there: str) -> bool:
-    """Whether a link in ``here`` leads to an anchor found only in ``there``."""
-    targets = set(_HREF.findall(here))
-    if not targets:
-        return False
-    return bool((targets - set(_ANCHOR.findall(here))) & set(_ANCHOR.findall(there)))
+def _crosses(first: str, second: str) -> bool:
+    """Whether a link in one half leads to an anchor found only in the other (each half
+    read once)."""
+    anchors = [set(_ANCHOR.findall(half)) for half in (first, second)]
+    links = [set(_HREF.findall(half)) for half in (first, second)]
+    return bool((links[0] - anchors[0]) & anchors[1] or (links[1] - anchors[1]) & anchors[0])
 
 
 def numbers_page(html: str, pages: int) -> str:
@@ -207,17 +207,9 @@ class _Fork:
         return ("gone", None) if answer is None else answer
 
     def stop(self) -> None:
-        for fd in (self._answers, self._counts):
-            if fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        self._answers = self._counts = -1
-        if self.pid:
-            pid, self.pid = self.pid, 0
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
+        pid, fds = self.pid, (self._answers, self._counts)
+        self.pid, self._answers, self._counts = 0, -1, -1
+        stop_child(pid, fds)
 
 
 def _serve(html: str, second: str, when, variant, parent: int, answers: int,
@@ -346,21 +338,20 @@ def _join_structure(out, other, offset: int) -> None:
     root, theirs = out.Root.StructTreeRoot, _copy(out, other, other.Root.StructTreeRoot)
     document = _document(root)
     nums = _numbers(root.ParentTree)
-    for k, v in zip(_numbers(theirs.ParentTree)[::2], _numbers(theirs.ParentTree)[1::2]):
+    their_nums = _numbers(theirs.ParentTree)
+    for k, v in zip(their_nums[::2], their_nums[1::2]):
         nums += [int(k) + offset, v]
     root.ParentTree.Nums = nums
     if "/ParentTreeNextKey" in root or "/ParentTreeNextKey" in theirs:
         root.ParentTreeNextKey = max(int(k) for k in nums[::2]) + 1
-    kids = document.get("/K")
-    kids = list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]
+    kids = _listed(document.get("/K"))
     for kid in _listed(_document(theirs).get("/K")):
         if isinstance(kid, pikepdf.Dictionary):
             kid.P = document
         kids.append(kid)
     document.K = pikepdf.Array(kids)
     if "/IDTree" in theirs:
-        mine = root.get("/IDTree")
-        root.IDTree = _joined_names(out, mine, theirs.IDTree)
+        root.IDTree = _joined_names(out, root.get("/IDTree"), theirs.IDTree)
 
 
 def _listed(value) -> list:

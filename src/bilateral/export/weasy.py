@@ -722,7 +722,8 @@ def _font_time(when: datetime):
         os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
-def _laid_out(weasyprint, html, evidence, when, variant, laid_out) -> tuple[bytes, int]:
+def _render_and_write(weasyprint, html, evidence, when, variant, laid_out
+                      ) -> tuple[bytes, int]:
     """The work of :func:`html_to_pdf`, its errors left to it."""
     # No base URL: a relative reference has nothing to resolve against.
     with _quiet_css():
@@ -784,7 +785,7 @@ def html_to_pdf(html: str, evidence: tuple[Evidence, ...] = (),
     when = when or datetime(1970, 1, 1, tzinfo=timezone.utc)
     try:
         with _no_collection():
-            return _laid_out(weasyprint, html, evidence, when, variant, laid_out)
+            return _render_and_write(weasyprint, html, evidence, when, variant, laid_out)
     except RecursionError:
         raise PDFError("RecursionError: the page's markup is nested too deeply to be laid "
                        "out") from None
